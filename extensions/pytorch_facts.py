@@ -1,0 +1,166 @@
+"""Typed access to `pytorch_facts.toml`, the one place PyTorch distribution facts live."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from packaging.version import Version
+
+FACTS_FILE = Path(__file__).with_name("pytorch_facts.toml")
+
+TORCH_FAMILY = ("torch", "torchvision", "torchaudio")
+OPTIONAL_PACKAGES = ("torchvision", "torchaudio")
+
+
+@dataclass(frozen=True)
+class Platform:
+    name: str
+    label: str
+    os: str
+    marker: str
+    uv_python_platform: str
+    wheel_tag: str
+    macos_deployment_target: str | None
+    last_release: dict | None
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    kind: str
+    label: str
+    platforms: tuple[str, ...]
+    triton: str | None
+    docker_image: str
+    cuda: str | None
+    rocm: str | None
+    driver_linux: str | None
+    driver_windows: str | None
+
+    @property
+    def index_name(self) -> str:
+        return f"pytorch-{self.name}"
+
+    @property
+    def extra_name(self) -> str:
+        """The variant as a (PEP 685 normalised) extra name: `rocm7.2` -> `rocm7-2`."""
+        return self.name.replace(".", "-")
+
+
+@dataclass(frozen=True)
+class Release:
+    torch: str
+    python: tuple[str, ...]
+    torchvision: str
+    torchaudio: str
+    triton: str
+    variants: tuple[str, ...]
+    pypi: dict[str, str]
+    macos_arm64_tag: str
+    unconfirmed: tuple[str, ...]
+
+    @property
+    def minor(self) -> str:
+        """`2.15.0` -> `2.15`: the unit users choose (`torch_min`)."""
+        return ".".join(self.torch.split(".")[:2])
+
+    def package_version(self, package: str) -> str:
+        return {"torch": self.torch, "torchvision": self.torchvision, "torchaudio": self.torchaudio}[package]
+
+
+@dataclass(frozen=True)
+class Facts:
+    researched: str
+    default_index_url: str
+    sources: dict[str, str]
+    platforms: dict[str, Platform]
+    variants: dict[str, Variant]
+    releases: tuple[Release, ...]  # newest first
+    unconfirmed: dict[str, str]
+
+    @property
+    def newest(self) -> Release:
+        return self.releases[0]
+
+    @property
+    def torch_minors(self) -> list[str]:
+        return [release.minor for release in self.releases]
+
+    @property
+    def python_minors(self) -> list[str]:
+        minors = {minor for release in self.releases for minor in release.python}
+        return sorted(minors, key=Version)
+
+    def release(self, minor: str) -> Release | None:
+        for release in self.releases:
+            if release.minor == minor or release.torch == minor:
+                return release
+        return None
+
+    def releases_from(self, minor: str) -> list[Release]:
+        """Releases at or above `minor`, oldest first (the order a version range grows)."""
+        floor = Version(minor)
+        return sorted(
+            (release for release in self.releases if Version(release.minor) >= floor),
+            key=lambda release: Version(release.torch),
+        )
+
+
+def _variant(name: str, data: dict) -> Variant:
+    return Variant(
+        name=name,
+        kind=data["kind"],
+        label=data["label"],
+        platforms=tuple(data["platforms"]),
+        triton=data.get("triton"),
+        docker_image=data["docker_image"],
+        cuda=data.get("cuda"),
+        rocm=data.get("rocm"),
+        driver_linux=data.get("driver_linux"),
+        driver_windows=data.get("driver_windows"),
+    )
+
+
+def _platform(name: str, data: dict) -> Platform:
+    return Platform(
+        name=name,
+        label=data["label"],
+        os=data["os"],
+        marker=data["marker"],
+        uv_python_platform=data["uv_python_platform"],
+        wheel_tag=data["wheel_tag"],
+        macos_deployment_target=data.get("macos_deployment_target"),
+        last_release=data.get("last_release"),
+    )
+
+
+def _release(data: dict) -> Release:
+    return Release(
+        torch=data["torch"],
+        python=tuple(data["python"]),
+        torchvision=data["torchvision"],
+        torchaudio=data["torchaudio"],
+        triton=data["triton"],
+        variants=tuple(data["variants"]),
+        pypi=dict(data["pypi"]),
+        macos_arm64_tag=data["macos_arm64_tag"],
+        unconfirmed=tuple(data["unconfirmed"]),
+    )
+
+
+@cache
+def load_facts(path: Path = FACTS_FILE) -> Facts:
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    releases = sorted((_release(r) for r in data["releases"]), key=lambda r: Version(r.torch), reverse=True)
+    return Facts(
+        researched=data["researched"],
+        default_index_url=data["default_index_url"],
+        sources=data["sources"],
+        platforms={name: _platform(name, p) for name, p in data["platforms"].items()},
+        variants={name: _variant(name, v) for name, v in data["variants"].items()},
+        releases=tuple(releases),
+        unconfirmed=data["unconfirmed"],
+    )

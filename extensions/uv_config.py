@@ -1,0 +1,255 @@
+"""Turn the template's answers into the uv configuration a generated project needs.
+
+The template renders what `build_config` returns; nothing here writes TOML. Rules:
+- one explicit index per variant in use, wired to every PyTorch package it serves;
+- a source is limited by a marker to the chosen platforms where its variant has wheels,
+  so every other platform falls back to PyPI's build;
+- torch's version range stops before the first release that lacks something the answers
+  need (a variant, torchaudio, a Python minor), so every platform gets the same release.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from packaging.version import Version
+from pytorch_facts import Facts, Release, Variant, load_facts
+
+STRATEGIES = ("pypi", "single", "per-platform", "extras")
+INTEL_MAC = "macos-x86_64"
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    url: str
+    variant: Variant
+
+
+@dataclass(frozen=True)
+class Source:
+    index: str
+    marker: str | None = None
+    extra: str | None = None
+
+
+@dataclass(frozen=True)
+class Route:
+    """One variant, the platforms it serves in this project, and (extras mode) its extra."""
+
+    variant: Variant
+    platforms: tuple[str, ...]
+    marker: str | None
+    extra: str | None = None
+
+
+@dataclass
+class TorchConfig:
+    strategy: str
+    platforms: list[str]
+    python_min: str
+    python_max: str
+    releases: list[Release]  # oldest first, the ones the torch range admits
+    capped_by: str | None  # why the range stops before the newest release, if it does
+    routes: list[Route]
+    indexes: list[Index]
+    requirements: list[str]  # project dependencies (all but extras mode)
+    extras: dict[str, list[str]]  # extras mode: extra name -> requirements
+    sources: dict[str, list[Source]]
+    conflicts: list[list[str]]
+    environments: list[str]
+    required_environments: list[str]
+    packages: list[str]  # torch family packages in use, torch first
+    triton_packages: list[str]
+    intel_mac: dict | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def newest(self) -> Release:
+        return self.releases[-1]
+
+
+class ConfigError(ValueError):
+    """The answers ask for something no configuration can deliver."""
+
+
+def _python_range(python_min: str, python_max: str) -> list[str]:
+    low, high = Version(python_min), Version(python_max)
+    return [f"3.{minor}" for minor in range(low.minor, high.minor + 1)] if low <= high else []
+
+
+def variants_in_use(answers: dict) -> list[str]:
+    """The variant names the answers put in play, in a stable order."""
+    strategy = answers["accelerator_strategy"]
+    platforms = answers["platforms"]
+    if strategy == "single":
+        return [answers["accelerator"]]
+    if strategy == "extras":
+        return list(answers["accelerators"])
+    if strategy == "per-platform":
+        picked = []
+        for os_name, key in (("linux", "linux_accelerator"), ("windows", "windows_accelerator")):
+            name = answers.get(key, "pypi")
+            if name != "pypi" and any(p.startswith(os_name) for p in platforms) and name not in picked:
+                picked.append(name)
+        return picked
+    return []
+
+
+def release_blockers(release: Release, answers: dict) -> list[str]:
+    """Why `release` cannot serve the answers (empty when it can)."""
+    blockers = [f"{name} is not published for torch {release.torch}" for name in variants_in_use(answers)
+                if name not in release.variants]
+    for package in answers.get("torch_packages", []):
+        if not release.package_version(package):
+            blockers.append(f"{package} has no release for torch {release.torch}")
+    missing_python = [m for m in _python_range(answers["python_min"], answers["python_max"]) if m not in release.python]
+    if missing_python:
+        blockers.append(f"torch {release.torch} has no wheels for Python {', '.join(missing_python)}")
+    return blockers
+
+
+def admitted_releases(answers: dict, facts: Facts) -> tuple[list[Release], str | None]:
+    """Consecutive releases from `torch_min` up that serve the answers, and why it stops."""
+    admitted: list[Release] = []
+    for release in facts.releases_from(answers["torch_min"]):
+        blockers = release_blockers(release, answers)
+        if blockers:
+            return admitted, "; ".join(blockers)
+        admitted.append(release)
+    return admitted, None
+
+
+def platform_marker(names: list[str], chosen: list[str], facts: Facts) -> str | None:
+    """A marker selecting `names` among the `chosen` platforms; None when it is all of them.
+
+    Platforms of one OS that are all selected collapse to `sys_platform == ...`.
+    """
+    if set(names) >= set(chosen):
+        return None
+    parts: list[str] = []
+    for os_name, sys_platform in (("linux", "linux"), ("windows", "win32"), ("macos", "darwin")):
+        of_os = [n for n in chosen if facts.platforms[n].os == os_name]
+        selected = [n for n in of_os if n in names]
+        if not selected:
+            continue
+        if selected == of_os:
+            parts.append(f"sys_platform == '{sys_platform}'")
+        else:
+            parts.extend(facts.platforms[n].marker for n in selected)
+    if len(parts) == 1:
+        return parts[0]
+    return " or ".join(f"({part})" if " and " in part else part for part in parts)
+
+
+def _routes(answers: dict, modern: list[str], facts: Facts) -> list[Route]:
+    strategy = answers["accelerator_strategy"]
+    routes = []
+    for name in variants_in_use(answers):
+        variant = facts.variants[name]
+        served = [p for p in modern if p in variant.platforms]
+        if strategy == "per-platform":
+            oses = [os for os, key in (("linux", "linux_accelerator"), ("windows", "windows_accelerator"))
+                    if answers.get(key) == name]
+            served = [p for p in served if facts.platforms[p].os in oses]
+        extra = variant.extra_name if strategy == "extras" else None
+        routes.append(Route(variant, tuple(served), platform_marker(served, answers["platforms"], facts), extra))
+    return routes
+
+
+def _bounds(package: str, releases: list[Release], next_release: Release | None) -> str:
+    low = releases[0].package_version(package)
+    spec = f">={low}"
+    if next_release is not None and next_release.package_version(package):
+        spec += f",<{next_release.package_version(package)}"
+    return spec
+
+
+def _requirements(releases: list[Release], next_release: Release | None, packages: list[str],
+                  intel_mac: dict | None, routes: list[Route], facts: Facts) -> list[str]:
+    """Requirement strings for the torch family plus the triton companions of `routes`."""
+    not_intel_mac = "platform_machine != 'x86_64' or sys_platform != 'darwin'"
+    lines = []
+    for package in packages:
+        spec = f"{package}{_bounds(package, releases, next_release)}"
+        if intel_mac:
+            lines.append(f"{spec} ; {not_intel_mac}")
+            lines.append(f"{package}=={intel_mac[package]} ; {facts.platforms[INTEL_MAC].marker}")
+        else:
+            lines.append(spec)
+    for route in routes:
+        if route.variant.triton:
+            lines.append(route.variant.triton + (f" ; {route.marker}" if route.marker else ""))
+    return lines
+
+
+def build_config(answers: dict, facts: Facts | None = None) -> TorchConfig:
+    """The whole uv configuration for a set of (already validated) answers."""
+    facts = facts or load_facts()
+    platforms = [name for name in facts.platforms if name in answers["platforms"]]
+    answers = {**answers, "platforms": platforms}
+    strategy = answers["accelerator_strategy"]
+    releases, capped_by = admitted_releases(answers, facts)
+    if not releases:
+        raise ConfigError(capped_by or "no torch release matches the answers")
+    newer = [r for r in facts.releases_from(answers["torch_min"]) if Version(r.torch) > Version(releases[-1].torch)]
+    next_release = newer[0] if newer else None
+
+    packages = ["torch", *[p for p in ("torchvision", "torchaudio") if p in answers.get("torch_packages", [])]]
+    modern = [p for p in platforms if p != INTEL_MAC]
+    intel_mac = None
+    if INTEL_MAC in platforms:
+        intel_mac = dict(facts.platforms[INTEL_MAC].last_release)
+    routes = _routes(answers, modern, facts)
+    indexes = [Index(r.variant.index_name, f"{answers['pytorch_index_url'].rstrip('/')}/{r.variant.name}", r.variant)
+               for r in routes]
+
+    sources: dict[str, list[Source]] = {}
+    for route in routes:
+        served = [*packages, *([route.variant.triton] if route.variant.triton else [])]
+        for package in served:
+            sources.setdefault(package, []).append(Source(route.variant.index_name, route.marker, route.extra))
+
+    requirements: list[str] = []
+    extras: dict[str, list[str]] = {}
+    conflicts: list[list[str]] = []
+    if strategy == "extras":
+        for route in routes:
+            extras[route.extra] = _requirements(releases, next_release, packages, intel_mac, [route], facts)
+        conflicts = [[route.extra for route in routes]] if len(routes) > 1 else []
+    else:
+        requirements = _requirements(releases, next_release, packages, intel_mac, routes, facts)
+
+    python_cap = f"python_version < '3.{Version(answers['python_max']).minor + 1}'"
+    environments, required = [], []
+    for name in platforms:
+        marker = facts.platforms[name].marker
+        if name == INTEL_MAC:
+            intel_max = min(Version(answers["python_max"]), Version(intel_mac["python"][-1]))
+            cap = f"python_version < '3.{intel_max.minor + 1}'"
+            environments.append(f"{marker} and {cap}")
+            required.append(f"{marker} and {cap}")
+        else:
+            environments.append(f"{marker} and {python_cap}")
+            required.append(marker)
+
+    triton_packages = [r.variant.triton for r in routes if r.variant.triton]
+    return TorchConfig(
+        strategy=strategy,
+        platforms=platforms,
+        python_min=answers["python_min"],
+        python_max=answers["python_max"],
+        releases=releases,
+        capped_by=capped_by,
+        routes=routes,
+        indexes=indexes,
+        requirements=requirements,
+        extras=extras,
+        sources=sources,
+        conflicts=conflicts,
+        environments=environments,
+        required_environments=required,
+        packages=packages,
+        triton_packages=list(dict.fromkeys(triton_packages)),
+        intel_mac=intel_mac,
+    )
