@@ -24,6 +24,7 @@ class Index:
     name: str
     url: str
     variant: Variant
+    platforms: tuple[str, ...]  # the chosen platforms it serves
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,24 @@ class TorchConfig:
     @property
     def newest(self) -> Release:
         return self.releases[-1]
+
+    def route_for(self, platform: str, extra: str | None = None) -> Route | None:
+        """The route that serves `platform` (for `extra` in extras mode); None = PyPI."""
+        for route in self.routes:
+            if platform in route.platforms and route.extra == extra:
+                return route
+        return None
+
+    def build_on(self, platform: str, extra: str | None = None) -> str:
+        """Which build `platform` installs, in words, e.g. "CUDA 13.0 (pytorch-cu130)"."""
+        if platform == INTEL_MAC:
+            return f"PyPI's torch {self.intel_mac['torch']} (CPU; the last release for Intel Macs)"
+        route = self.route_for(platform, extra)
+        if route is not None:
+            return f"{route.variant.label} (`{route.variant.index_name}`)"
+        pypi_build = load_facts().variants[self.newest.pypi[platform]]
+        kind = "CPU/MPS" if platform.startswith("macos") else pypi_build.label
+        return f"PyPI's build ({kind})"
 
 
 class ConfigError(ValueError):
@@ -158,10 +177,18 @@ def _routes(answers: dict, modern: list[str], facts: Facts) -> list[Route]:
 
 
 def _bounds(package: str, releases: list[Release], next_release: Release | None) -> str:
-    low = releases[0].package_version(package)
+    """`>=` the first admitted release's version, `<` the next release's first version.
+
+    The facts hold each minor's newest patch, so the cap is the next minor (`<2.12`) unless
+    the next release shares the minor (torchvision 0.29.1 -> 0.29.2): then the patch itself.
+    """
+    low = releases[0].minor if package == "torch" else releases[0].package_version(package)
     spec = f">={low}"
-    if next_release is not None and next_release.package_version(package):
-        spec += f",<{next_release.package_version(package)}"
+    high = next_release.package_version(package) if next_release is not None else ""
+    if high:
+        high_minor = Version(".".join(high.split(".")[:2]))
+        same_minor = Version(".".join(releases[-1].package_version(package).split(".")[:2])) == high_minor
+        spec += f",<{high if same_minor else high_minor}"
     return spec
 
 
@@ -201,8 +228,8 @@ def build_config(answers: dict, facts: Facts | None = None) -> TorchConfig:
     if INTEL_MAC in platforms:
         intel_mac = dict(facts.platforms[INTEL_MAC].last_release)
     routes = _routes(answers, modern, facts)
-    indexes = [Index(r.variant.index_name, f"{answers['pytorch_index_url'].rstrip('/')}/{r.variant.name}", r.variant)
-               for r in routes]
+    base_url = answers["pytorch_index_url"].rstrip("/")
+    indexes = [Index(r.variant.index_name, f"{base_url}/{r.variant.name}", r.variant, r.platforms) for r in routes]
 
     sources: dict[str, list[Source]] = {}
     for route in routes:

@@ -1,0 +1,164 @@
+"""Every answer combination that matters, derived from the facts file.
+
+How combinations are enumerated (README.md, "The test matrix", says the same):
+- platform sets: the template's default (Linux x86_64 + Windows + macOS arm64), all
+  four current platforms, each platform alone, both Linux machines, and the default plus
+  Intel macOS (which pins 2.2.2 there and narrows Python to what 2.2.2 supports);
+- `pypi`: every platform set;
+- `single`: every variant × every platform set the variant has wheels for;
+- `per-platform`: every Linux choice (PyPI or a variant) and every Windows choice at least
+  once, paired round-robin, on the default set; plus the four-platform and Intel sets;
+- `extras`: every pair of variants published together by some release, plus each
+  release's full variant list on all platforms;
+- around those: torch-only and torchaudio package sets, the oldest release, Python ranges
+  this machine has no interpreter for (rendered, and skipped by name when locking),
+  a company mirror as default index.
+torch_min is the newest release that publishes everything a combination needs; the Python
+range is that release's full range (narrowed for Intel macOS).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from pytorch_facts import Facts, Release, load_facts
+from packaging.version import Version
+
+DEFAULT_PLATFORMS = ("linux-x86_64", "windows-x86_64", "macos-arm64")
+PLATFORM_SETS = {
+    "3os": DEFAULT_PLATFORMS,
+    "all": ("linux-x86_64", "linux-aarch64", "windows-x86_64", "macos-arm64"),
+    "linux": ("linux-x86_64",),
+    "linuxarm": ("linux-aarch64",),
+    "linux2": ("linux-x86_64", "linux-aarch64"),
+    "windows": ("windows-x86_64",),
+    "macos": ("macos-arm64",),
+    "intelmac": (*DEFAULT_PLATFORMS, "macos-x86_64"),
+}
+MIRROR_URL = "https://mirror.example.invalid/simple"
+
+
+@dataclass(frozen=True)
+class Combination:
+    id: str
+    answers: dict = field(hash=False)
+    # Why this combination cannot be locked here (rendered all the same), if it cannot.
+    lock_skip: str | None = None
+
+
+def newest_release_with(variants: list[str], facts: Facts) -> Release | None:
+    for release in facts.releases:
+        if all(v in release.variants for v in variants):
+            return release
+    return None
+
+
+def _answers(strategy: str, platforms: tuple[str, ...], release: Release, facts: Facts, **extra) -> dict:
+    python = list(release.python)
+    if "macos-x86_64" in platforms:
+        intel_python = facts.platforms["macos-x86_64"].last_release["python"]
+        python = [m for m in python if m in intel_python]
+    answers = {
+        "project_name": "Matrix Project",
+        "accelerator_strategy": strategy,
+        "platforms": list(platforms),
+        "torch_min": release.minor,
+        "python_min": python[0],
+        "python_max": python[-1],
+        "torch_packages": ["torchvision"],
+        "ci": "none",
+        "pre_commit": False,
+    }
+    answers.update(extra)
+    return answers
+
+
+def _serves(variant: str, platforms: tuple[str, ...], facts: Facts) -> bool:
+    return any(p in facts.variants[variant].platforms for p in platforms)
+
+
+def _covers(variant: str, platforms: list[str], facts: Facts) -> bool:
+    return all(p in facts.variants[variant].platforms for p in platforms)
+
+
+def combinations(facts: Facts | None = None) -> list[Combination]:
+    facts = facts or load_facts()
+    newest = facts.newest
+    combos: list[Combination] = []
+
+    for set_name, platforms in PLATFORM_SETS.items():
+        combos.append(Combination(f"pypi-{set_name}", _answers("pypi", platforms, newest, facts)))
+
+    for variant in facts.variants:
+        release = newest_release_with([variant], facts)
+        for set_name, platforms in PLATFORM_SETS.items():
+            if release and _serves(variant, platforms, facts):
+                answers = _answers("single", platforms, release, facts, accelerator=variant)
+                combos.append(Combination(f"single-{variant}-{set_name}-t{release.minor}", answers))
+
+    for set_name in ("3os", "all", "intelmac", "linux"):
+        platforms = PLATFORM_SETS[set_name]
+        linux = [p for p in platforms if p.startswith("linux")]
+        windows = [p for p in platforms if p.startswith("windows")]
+        linux_choices = ["pypi", *[v for v in facts.variants if _covers(v, linux, facts)]]
+        windows_choices = ["pypi", *[v for v in facts.variants if _covers(v, windows, facts)]] if windows else [None]
+        if set_name != "3os":
+            linux_choices = linux_choices[:3]  # the full pairing runs on the default set
+        pairs = zip(linux_choices, itertools.cycle(windows_choices)) if len(linux_choices) >= len(windows_choices) \
+            else zip(itertools.cycle(linux_choices), windows_choices)
+        for linux_choice, windows_choice in pairs:
+            used = [v for v in (linux_choice, windows_choice) if v not in (None, "pypi")]
+            release = newest_release_with(used, facts)
+            if release is None:
+                continue
+            extra = {"linux_accelerator": linux_choice}
+            if windows_choice is not None:
+                extra["windows_accelerator"] = windows_choice
+            answers = _answers("per-platform", platforms, release, facts, **extra)
+            combos.append(Combination(
+                f"perplatform-{linux_choice}-{windows_choice or 'none'}-{set_name}-t{release.minor}", answers))
+
+    for first, second in itertools.combinations(facts.variants, 2):
+        release = newest_release_with([first, second], facts)
+        if release is not None:
+            answers = _answers("extras", DEFAULT_PLATFORMS, release, facts, accelerators=[first, second])
+            combos.append(Combination(f"extras-{first}+{second}-3os-t{release.minor}", answers))
+    for release in facts.releases:
+        answers = _answers("extras", PLATFORM_SETS["all"], release, facts, accelerators=list(release.variants))
+        combos.append(Combination(f"extras-every-all-t{release.minor}", answers))
+    answers = _answers("extras", PLATFORM_SETS["intelmac"], newest, facts, accelerators=["cpu", "cu130"])
+    combos.append(Combination(f"extras-cpu+cu130-intelmac-t{newest.minor}", answers))
+
+    combos.extend(_edge_cases(facts))
+    return combos
+
+
+def _edge_cases(facts: Facts) -> list[Combination]:
+    newest, oldest = facts.newest, facts.releases[-1]
+    combos = [
+        Combination("single-cu130-torchonly", _answers("single", DEFAULT_PLATFORMS, newest, facts,
+                                                        accelerator="cu130", torch_packages=[])),
+        Combination("single-cpu-mirror", _answers("single", DEFAULT_PLATFORMS, newest, facts, accelerator="cpu",
+                                                  default_index_url=MIRROR_URL),
+                    lock_skip="default_index_url points at a company mirror, which this machine cannot reach"),
+    ]
+    with_audio = [r for r in facts.releases if r.torchaudio]
+    if with_audio:
+        release = with_audio[0]
+        variant = release.variants[-1]
+        combos.append(Combination(
+            f"single-{variant}-audio-t{release.minor}",
+            _answers("single", DEFAULT_PLATFORMS, release, facts, accelerator=variant,
+                     torch_packages=["torchvision", "torchaudio"])))
+        combos.append(Combination(
+            f"extras-audio-t{release.minor}",
+            _answers("extras", PLATFORM_SETS["all"], release, facts, accelerators=list(release.variants[:3]),
+                     torch_packages=["torchvision", "torchaudio"])))
+    combos.append(Combination(f"single-cpu-oldest-t{oldest.minor}",
+                              _answers("single", PLATFORM_SETS["all"], oldest, facts, accelerator="cpu")))
+    newest_python = max(facts.python_minors, key=Version)
+    narrow = _answers("single", DEFAULT_PLATFORMS, newest, facts, accelerator="cu130",
+                      python_min=newest_python, python_max=newest_python)
+    combos.append(Combination(f"single-cu130-py{newest_python}", narrow))
+    return combos

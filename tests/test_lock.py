@@ -1,0 +1,95 @@
+"""Lock every answer combination with the real uv and verify what each platform installs.
+
+Against the local index replica by default; `--live-index` (or TORCH_UV_LIVE_INDEX=1) uses
+the real PyTorch indexes instead.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from answer_matrix import Combination, combinations
+from expectations import PYPI, expected_release, expected_variant, extras_of
+from interpreters import interpreter_for, interpreters
+from pytorch_facts import load_facts
+from uv_runner import lock, locked_packages, planned_install, source_of, source_url
+
+FACTS = load_facts()
+COMBINATIONS = combinations(FACTS)
+COMPANIONS = {v.triton for v in FACTS.variants.values() if v.triton}
+PYTORCH_PACKAGES = {"torch", "torchvision", "torchaudio", *COMPANIONS}
+
+pytestmark = pytest.mark.lock
+
+
+def lockable(combo: Combination) -> Path:
+    """The interpreter to lock with, or skip with the reason (counted in the summary)."""
+    if combo.lock_skip:
+        pytest.skip(f"{combo.id}: {combo.lock_skip}")
+    python = interpreter_for(combo.answers["python_min"], combo.answers["python_max"])
+    if python is None:
+        pytest.skip(f"{combo.id}: no Python {combo.answers['python_min']}–{combo.answers['python_max']} "
+                    f"interpreter on this machine (have {', '.join(interpreters())})")
+    return python
+
+
+def verify_lock(project: Path, answers: dict, index_base: str, python: Path) -> int:
+    """Check uv.lock and what every platform (and extra) would install; returns the checks run."""
+    packages = locked_packages(project)
+    for package in packages:
+        url = source_url(package) or ""
+        if url.startswith(index_base):
+            assert package["name"] in PYTORCH_PACKAGES, f"{package['name']} resolved from a PyTorch index ({url})"
+        for wheel in package.get("wheels", []):
+            assert wheel.get("hash", "").startswith("sha256:"), f"{package['name']}: wheel without hash"
+        if "sdist" in package:
+            assert package["sdist"].get("hash"), f"{package['name']}: sdist without hash"
+    project_name = next(p["name"] for p in packages if p.get("source", {}).get("editable") == "."
+                        or p.get("source", {}).get("virtual") == ".")
+
+    release = expected_release(answers, FACTS)
+    chosen = ["torch", *answers["torch_packages"]]
+    checks = 0
+    for extra in extras_of(answers):
+        for platform in answers["platforms"]:
+            plan = planned_install(project, platform, python, extra, FACTS)
+            where = f"{platform} {('--extra ' + extra) if extra else ''}".strip()
+            variant = expected_variant(answers, platform, extra, FACTS)
+            assert set(chosen) <= set(plan), f"{where}: would not install {set(chosen) - set(plan)}"
+            torch = plan["torch"]
+            if platform == "macos-x86_64":
+                assert torch.version == FACTS.platforms[platform].last_release["torch"], where
+                checks += 1
+                continue
+            assert torch.release == release, f"{where}: torch {torch.version}, expected release {release}"
+            expected_index = PYPI if variant == PYPI else f"{index_base}/{variant}"
+            wanted = [*chosen, *([FACTS.variants[variant].triton] if variant != PYPI and FACTS.variants[variant].triton
+                                 else [])]
+            for name in wanted:
+                planned = plan.get(name)
+                assert planned is not None, f"{where}: {name} missing"
+                urls = source_of(packages, project_name, name, planned.version, extra)
+                assert len(urls) == 1, f"{where}: {name}=={planned.version} has several sources: {urls}"
+                url = urls.pop()
+                if expected_index == PYPI:
+                    assert not url.startswith(index_base), f"{where}: {name} from {url}, expected PyPI's build"
+                    assert planned.local == "", f"{where}: {name}=={planned.version} from PyPI has a local version"
+                else:
+                    assert url.rstrip("/") == expected_index, f"{where}: {name} from {url}, expected {expected_index}"
+                    if name in ("torch", "torchvision", "torchaudio"):
+                        assert planned.local == variant, f"{where}: {name}=={planned.version}, expected +{variant}"
+            checks += 1
+    return checks
+
+
+@pytest.mark.parametrize("combo", COMBINATIONS, ids=[c.id for c in COMBINATIONS])
+def test_combination_locks_and_installs_the_right_build(copie, pytorch_index, combo: Combination,
+                                                         record_property) -> None:
+    python = lockable(combo)
+    result = copie.copy(extra_answers={**combo.answers, "pytorch_index_url": pytorch_index})
+    assert result.exit_code == 0, result.exception
+    lock(result.project_dir, python)
+    record_property("count:combinations locked", 1)
+    checks = verify_lock(result.project_dir, combo.answers, pytorch_index, python)
+    record_property("count:per-platform verifications", checks)

@@ -1,0 +1,149 @@
+"""Render every answer combination and check the uv configuration's promises statically."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+from answer_matrix import Combination, combinations
+from expectations import PYPI, expected_variant, extras_of, marker_environment
+from packaging.markers import Marker
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
+from pytorch_facts import TORCH_FAMILY, load_facts
+
+FACTS = load_facts()
+COMBINATIONS = combinations(FACTS)
+ALL_PYTHONS = FACTS.python_minors
+
+
+def render(copie, answers: dict) -> Path:
+    result = copie.copy(extra_answers=answers)
+    assert result.exit_code == 0, result.exception
+    return result.project_dir
+
+
+def sources_of(pyproject: dict) -> dict[str, list[dict]]:
+    sources = pyproject["tool"]["uv"].get("sources", {})
+    return {name: entry if isinstance(entry, list) else [entry] for name, entry in sources.items()}
+
+
+def index_of(entries: list[dict], env: dict, extra: str | None) -> str:
+    """The index uv uses for a package with these source entries on `env` (PYPI when none applies)."""
+    applying = [e for e in entries
+                if e.get("extra") in (None, extra) and Marker(e.get("marker", "python_version > '0'")).evaluate(env)]
+    assert len(applying) <= 1, f"several sources apply at once: {applying}"
+    return applying[0]["index"] if applying else PYPI
+
+
+def requirements_for(pyproject: dict, extra: str | None) -> list[Requirement]:
+    lines = list(pyproject["project"]["dependencies"])
+    if extra:
+        lines += pyproject["project"]["optional-dependencies"][extra]
+    return [Requirement(line) for line in lines]
+
+
+@pytest.mark.parametrize("combo", COMBINATIONS, ids=[c.id for c in COMBINATIONS])
+def test_rendered_configuration_keeps_its_promises(copie, combo: Combination) -> None:
+    project = render(copie, combo.answers)
+    text = (project / "pyproject.toml").read_text()
+    pyproject = tomllib.loads(text)
+    uv = pyproject["tool"]["uv"]
+    answers = combo.answers
+
+    # Never the unsafe index settings.
+    assert "extra-index-url" not in text and "index-strategy" not in text
+
+    # Every index is explicit and used by a source; every source names a declared index.
+    indexes = {i["name"]: i for i in uv.get("index", []) if not i.get("default")}
+    sources = sources_of(pyproject)
+    used = {e["index"] for entries in sources.values() for e in entries}
+    assert all(i["explicit"] is True for i in indexes.values())
+    assert used == set(indexes), f"declared {sorted(indexes)} but sources use {sorted(used)}"
+    for name, index in indexes.items():
+        assert index["url"] == f"{answers.get('pytorch_index_url', FACTS.default_index_url)}/{name.removeprefix('pytorch-')}"
+
+    # Every torch package in use is wired to exactly the same sources.
+    packages = ["torch", *answers["torch_packages"]]
+    wired = [p for p in TORCH_FAMILY if p in sources]
+    if indexes:
+        assert wired == [p for p in TORCH_FAMILY if p in packages]
+        assert all(sources[p] == sources["torch"] for p in packages)
+
+    # Markers send each platform (for each extra) to the right index, and the requirements apply there.
+    for extra in extras_of(answers):
+        for platform in answers["platforms"]:
+            for python in (answers["python_min"], answers["python_max"]):
+                env = marker_environment(platform, python, FACTS, (extra,) if extra else ())
+                want = expected_variant(answers, platform, extra, FACTS)
+                got = index_of(sources.get("torch", []), env, extra)
+                assert got == (PYPI if want == PYPI else f"pytorch-{want}"), (platform, extra)
+                reqs = [r for r in requirements_for(pyproject, extra) if r.marker is None or r.marker.evaluate(env)]
+                names = [r.name for r in reqs]
+                assert all(names.count(p) == 1 for p in packages), (platform, extra, names)
+                triton = FACTS.variants[want].triton if want != PYPI else None
+                if triton:
+                    assert triton in names and index_of(sources[triton], env, extra) == f"pytorch-{want}"
+                if platform == "macos-x86_64":
+                    torch_req = next(r for r in reqs if r.name == "torch")
+                    assert str(torch_req.specifier) == f"=={FACTS.platforms[platform].last_release['torch']}"
+
+    # environments (with requires-python): exactly the chosen platforms and Python range.
+    envs = [Marker(m) for m in uv["environments"]]
+    requires_python = SpecifierSet(pyproject["project"]["requires-python"])
+    required = [Marker(m) for m in uv["required-environments"]]
+    assert len(required) == len(answers["platforms"])
+    for platform in FACTS.platforms:
+        for python in ALL_PYTHONS:
+            env = marker_environment(platform, python, FACTS)
+            in_range = Version(answers["python_min"]) <= Version(python) <= Version(answers["python_max"])
+            if platform == "macos-x86_64":
+                in_range = in_range and python in FACTS.platforms[platform].last_release["python"]
+            expected = platform in answers["platforms"] and in_range
+            locked_for = any(m.evaluate(env) for m in envs) and env["python_full_version"] in requires_python
+            assert locked_for == expected, (platform, python)
+        if platform in answers["platforms"]:
+            env = marker_environment(platform, answers["python_min"], FACTS)
+            assert sum(m.evaluate(env) for m in required) == 1, platform
+
+    # Extras conflict with each other.
+    if answers["accelerator_strategy"] == "extras":
+        assert uv["conflicts"] == [[{"extra": e} for e in extras_of(answers)]]
+    else:
+        assert "conflicts" not in uv and "optional-dependencies" not in pyproject["project"]
+
+    if answers.get("default_index_url"):
+        assert [i for i in uv["index"] if i.get("default")] == [
+            {"name": "mirror", "url": answers["default_index_url"], "default": True}]
+
+
+def test_every_strategy_and_variant_is_in_the_matrix() -> None:
+    strategies = {c.answers["accelerator_strategy"] for c in COMBINATIONS}
+    assert strategies == {"pypi", "single", "per-platform", "extras"}
+    singles = {c.answers["accelerator"] for c in COMBINATIONS if c.answers["accelerator_strategy"] == "single"}
+    assert singles == set(FACTS.variants)
+    in_extras = {v for c in COMBINATIONS if c.answers["accelerator_strategy"] == "extras" for v in c.answers["accelerators"]}
+    assert in_extras == set(FACTS.variants)
+    assert len({c.id for c in COMBINATIONS}) == len(COMBINATIONS)
+
+
+JINJA_RESIDUE = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
+
+
+@pytest.mark.parametrize("combo", COMBINATIONS[::7], ids=[c.id for c in COMBINATIONS[::7]])
+def test_rendered_text_is_clean_and_reproducible(copie, combo: Combination) -> None:
+    first, second = render(copie, combo.answers), render(copie, combo.answers)
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
+    for relative in files:
+        text = (first / relative).read_text()
+        assert text == (second / relative).read_text(), f"{relative} differs between two renders"
+        if relative.name == ".copier-answers.yml":
+            continue
+        assert not JINJA_RESIDUE.search(text.replace("${{", "")), f"Jinja residue in {relative}"
+        assert text.endswith("\n") and not text.endswith("\n\n"), f"{relative} must end with one newline"
+        assert "\n\n\n" not in text, f"{relative} has runs of blank lines"
+        assert not any(line != line.rstrip() for line in text.splitlines()), f"trailing whitespace in {relative}"

@@ -1,0 +1,85 @@
+"""Run the real uv on a rendered project and read what it says it would install."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from pytorch_facts import Facts, load_facts
+
+UV = [sys.executable, "-m", "uv"]
+INSTALL_LINE = re.compile(r"^ \+ (?P<name>[A-Za-z0-9._-]+)==(?P<version>\S+)$", re.MULTILINE)
+
+
+class UvError(AssertionError):
+    pass
+
+
+def run_uv(args: list[str], project: Path, env: dict | None = None, timeout: int = 600) -> str:
+    """Run `uv <args>` in `project`; raise with uv's own output when it fails."""
+    result = subprocess.run([*UV, *args], cwd=project, capture_output=True, text=True, timeout=timeout,
+                            env={**os.environ, **(env or {})})
+    if result.returncode != 0:
+        raise UvError(f"uv {' '.join(args)} failed ({result.returncode}):\n{result.stderr}{result.stdout}")
+    return result.stderr + result.stdout
+
+
+def lock(project: Path, python: Path) -> str:
+    return run_uv(["lock", "--python", str(python)], project)
+
+
+@dataclass(frozen=True)
+class Planned:
+    name: str
+    version: str
+
+    @property
+    def local(self) -> str:
+        return self.version.partition("+")[2]
+
+    @property
+    def release(self) -> str:
+        return self.version.partition("+")[0]
+
+
+def planned_install(project: Path, platform: str, python: Path, extra: str | None = None,
+                    facts: Facts | None = None) -> dict[str, Planned]:
+    """What `uv sync --locked` would install on `platform` (offline: only the lock is read)."""
+    target = (facts or load_facts()).platforms[platform]
+    args = ["sync", "--locked", "--dry-run", "--offline", "--python", str(python),
+            "--python-platform", target.uv_python_platform]
+    if extra:
+        args += ["--extra", extra]
+    env = {"MACOSX_DEPLOYMENT_TARGET": target.macos_deployment_target} if target.macos_deployment_target else {}
+    output = run_uv(args, project, env)
+    return {m["name"]: Planned(m["name"], m["version"]) for m in INSTALL_LINE.finditer(output)}
+
+
+def locked_packages(project: Path) -> list[dict]:
+    return tomllib.loads((project / "uv.lock").read_text())["package"]
+
+
+def source_url(package: dict) -> str | None:
+    """The registry URL a locked package comes from (None for the project itself)."""
+    source = package.get("source", {})
+    return source.get("registry")
+
+
+def source_of(packages: list[dict], project_name: str, name: str, version: str, extra: str | None) -> set[str]:
+    """Where `name==version` comes from for the project (with `extra`).
+
+    When several indexes serve the same name and version (e.g. triton-rocm for two ROCm
+    extras), uv.lock names the source on the project's dependency edge for each extra.
+    """
+    candidates = {source_url(p) for p in packages if p["name"] == name and p["version"] == version}
+    if len(candidates) <= 1:
+        return candidates
+    project = next(p for p in packages if p["name"] == project_name)
+    edges = project.get("optional-dependencies", {}).get(extra, []) if extra else project.get("dependencies", [])
+    return {e["source"]["registry"] for e in edges if e["name"] == name and e.get("version", version) == version
+            and "source" in e} or candidates
