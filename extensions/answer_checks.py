@@ -3,13 +3,35 @@
 A message names the answer, says why, and says how to fix it. copier.yml shows them as
 validator errors (non-interactive: the last line of copier's output) and, for choices, as
 the reason a choice is greyed out in the interactive prompt.
+
+Copier asks the questions in copier.yml order and a check only sees the answers given so
+far, so every rule lives on the first question at which all its inputs are known:
+
+    python_min      choice: outside torch_min's Python range
+    python_max      choice: below python_min, outside torch_min's Python range
+    torch_packages  choice: no release of the package for torch_min
+    platforms       choice: macos-x86_64 when python_min is above the last Intel-Mac torch's
+                    Python; question: none chosen
+    accelerator_strategy  choice: single/extras without (enough) accelerator builds for the
+                    chosen platforms, per-platform without a Linux or Windows platform
+    accelerator, linux_accelerator, windows_accelerator, accelerators
+                    choice: not published for torch_min, no wheels for the chosen platforms;
+                    accelerators question: fewer than two
+    pytorch_index_url, default_index_url  question: not http(s), credentials, a variant's
+                    own index, the PyTorch index as the default index
+    docker          question: no Linux platform to build the image for
+
+Copier does not run a question-level validator on a single-choice (select) question asked
+interactively, so rules on select questions are per-choice reasons, not validators.
 """
 
 from __future__ import annotations
 
+import builtins
 import keyword
 import re
 import sys
+import unicodedata
 from urllib.parse import urlsplit
 
 from packaging.utils import canonicalize_name
@@ -19,9 +41,29 @@ from uv_config import INTEL_MAC, release_blockers
 
 PEP508_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# Distribution names that would shadow or collide with what the project installs.
-RESERVED_DISTRIBUTIONS = {"torch", "torchvision", "torchaudio", "triton", "triton-rocm", "triton-xpu", "pin-pytorch"}
-RESERVED_IMPORTS = {"torch", "torchvision", "torchaudio", "triton", "tests", "test"}
+# What torch, torchvision and the generated tests install and import: a project of that
+# name would collide with its own dependency (distribution) or shadow it (import).
+DEPENDENCY_DISTRIBUTIONS = {
+    "filelock", "fsspec", "jinja2", "markupsafe", "mpmath", "networkx", "numpy", "pillow", "pytest",
+    "setuptools", "sympy", "typing-extensions",
+}
+RESERVED_DISTRIBUTIONS = {
+    "torch", "torchvision", "torchaudio", "triton", "triton-rocm", "triton-xpu", "pin-pytorch",
+    *DEPENDENCY_DISTRIBUTIONS,
+}
+RESERVED_IMPORTS = {
+    "torch", "torchvision", "torchaudio", "triton", "tests", "test",
+    "filelock", "fsspec", "jinja2", "markupsafe", "mpmath", "networkx", "numpy", "PIL", "pytest", "_pytest",
+    "setuptools", "pkg_resources", "sympy", "typing_extensions",
+}
+# Standard library modules newer than the Python running copier may be (3.14).
+NEWER_STDLIB = {"annotationlib", "compression"}
+# Built-in names (not the ones `site` adds, like `license`) a package import would rebind.
+BUILTIN_NAMES = {name for name in dir(builtins) if not name.startswith("_")} - {
+    "copyright", "credits", "exit", "help", "license", "quit",
+}
+# The name template/pyproject.toml.jinja gives the default_index_url index.
+MIRROR_INDEX_NAME = "mirror"
 
 
 def _facts(facts: Facts | None) -> Facts:
@@ -32,27 +74,74 @@ def _minor_span(python: list[str] | tuple[str, ...]) -> str:
     return f"{python[0]}–{python[-1]}" if len(python) > 1 else python[0]
 
 
+def _listing(names) -> str:
+    return ", ".join(names) or "none"
+
+
+# --- Names ---------------------------------------------------------------------------------
+
+
 def distribution_name(answer: str, question: str) -> str:
     if not PEP508_NAME.match(answer or ""):
         return (f"{question}: {answer!r} is not a valid distribution name (PEP 508: letters, digits, "
-                "'.', '-', '_', starting and ending with a letter or digit)")
+                "'.', '-', '_', starting and ending with a letter or digit): choose a name like 'my-project'")
     if canonicalize_name(answer) in RESERVED_DISTRIBUTIONS:
-        return f"{question}: {answer!r} is the name of a package the project installs or generates: choose another name"
+        return (f"{question}: {answer!r} is the name of a package the project installs (torch, its companions "
+                "or their dependencies), so the project would collide with it: choose another name")
+    return ""
+
+
+def _import_problem(answer: str, question: str) -> str:
+    if not answer.isidentifier() or not answer.isascii():
+        return (f"{question}: {answer!r} is not a valid Python import name (ASCII letters, digits and '_', "
+                "not starting with a digit)")
+    if keyword.iskeyword(answer):
+        return f"{question}: {answer!r} is a Python keyword, so `import {answer}` is a syntax error"
+    if answer in RESERVED_IMPORTS:
+        return (f"{question}: {answer!r} would shadow the installed package of that name, "
+                "which the project or torch imports")
+    if answer in sys.stdlib_module_names or answer in NEWER_STDLIB:
+        return f"{question}: {answer!r} would shadow the standard library module of that name"
+    if answer in BUILTIN_NAMES:
+        return f"{question}: {answer!r} would shadow the built-in of that name wherever the package is imported"
     return ""
 
 
 def import_name(answer: str, question: str = "package_name") -> str:
-    if not answer.isidentifier() or not answer.isascii():
-        return f"{question}: {answer!r} is not a valid Python import name (letters, digits and '_', not starting with a digit)"
-    if keyword.iskeyword(answer) or keyword.issoftkeyword(answer):
-        return f"{question}: {answer!r} is a Python keyword and cannot be imported: choose another name"
-    if answer in RESERVED_IMPORTS:
-        return f"{question}: {answer!r} would shadow a package the project imports: choose another name"
-    if answer in sys.stdlib_module_names:
-        return f"{question}: {answer!r} would shadow the standard library module of that name: choose another name"
+    problem = _import_problem(answer or "", question)
+    if problem:
+        cleaned = re.sub(r"[^0-9a-z]+", "_", (answer or "").lower()).strip("_")
+        for candidate in (cleaned, f"my_{cleaned}"):
+            if cleaned and candidate != answer and not _import_problem(candidate, ""):
+                return f"{problem}: choose another name, e.g. {candidate!r}"
+        return f"{problem}: choose another name (lower case letters, digits and '_', starting with a letter)"
     if answer != answer.lower():
-        return f"{question}: {answer!r} has capitals; import names are lower case (PEP 8): try {answer.lower()!r}"
+        fix = f"try {answer.lower()!r}" if not _import_problem(answer.lower(), "") else "choose another name"
+        return f"{question}: {answer!r} has capitals; import names are lower case (PEP 8): {fix}"
     return ""
+
+
+def suggest_distribution_name(project_name: str) -> str:
+    """project_slug's default: project_name as a distribution name that passes its check.
+
+    Copier validates a derived default before showing it, and an invalid one aborts the
+    interactive session instead of asking again, so the default must always be valid.
+    """
+    ascii_name = unicodedata.normalize("NFKD", project_name or "").encode("ascii", "ignore").decode()
+    slug = re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9.-]+", "-", ascii_name.lower())).strip("-.")
+    for candidate in (slug, f"{slug}-project"):
+        if slug and not distribution_name(candidate, "project_slug"):
+            return candidate
+    return "my-project"
+
+
+def suggest_import_name(project_slug: str) -> str:
+    """package_name's default: project_slug as an import name that passes its check."""
+    name = re.sub(r"[^a-z0-9]+", "_", (project_slug or "").lower()).strip("_")
+    for candidate in (name, f"{name}_project", f"my_{name}"):
+        if name and not import_name(candidate):
+            return candidate
+    return "my_project"
 
 
 def author_email(answer: str) -> str:
@@ -61,19 +150,53 @@ def author_email(answer: str) -> str:
     return ""
 
 
-def index_url(answer: str, question: str, *, required: bool) -> str:
-    if not answer:
-        return f"{question}: an index URL is required" if required else ""
-    parts = urlsplit(answer)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return f"{question}: {answer!r} is not an http(s) URL: give the index's base URL, e.g. https://mirror.example.org/whl"
+# --- Index URLs ----------------------------------------------------------------------------
+
+
+def index_url(answer: str, question: str, *, required: bool, pytorch_index_url: str | None = None,
+              facts: Facts | None = None) -> str:
+    """`pytorch_index_url`: the answer to that question, when checking default_index_url."""
+    facts = _facts(facts)
+    answer = answer or ""
+    if not answer.strip():
+        return (f"{question}: an index URL is required: give the base URL of the PyTorch indexes "
+                f"(default {facts.default_index_url}) or your mirror of them") if required else ""
+    if any(c.isspace() for c in answer):
+        return f"{question}: {answer!r} contains whitespace: give the index URL without spaces"
+    try:
+        parts = urlsplit(answer)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError as error:
+        return f"{question}: {answer!r} is not a valid URL ({error}): give the index's http(s) URL"
     if parts.username or parts.password:
+        if question == "pytorch_index_url":
+            names = "e.g. UV_INDEX_PYTORCH_CU130_USERNAME / UV_INDEX_PYTORCH_CU130_PASSWORD, one pair per PyTorch index"
+        else:
+            upper = MIRROR_INDEX_NAME.upper().replace("-", "_")
+            names = f"here UV_INDEX_{upper}_USERNAME / UV_INDEX_{upper}_PASSWORD"
         return (f"{question}: the URL embeds credentials, which would be written to pyproject.toml and uv.lock: "
                 "give the URL without them and set UV_INDEX_<NAME>_USERNAME / UV_INDEX_<NAME>_PASSWORD "
-                "in the environment instead")
+                f"in the environment instead ({names})")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return (f"{question}: {answer!r} is not an http(s) URL: give the index's base URL, "
+                "e.g. https://mirror.example.org/whl")
     if parts.query or parts.fragment:
         return f"{question}: {answer!r} has a query or fragment: give the plain index base URL"
+    last_segment = parts.path.rstrip("/").rsplit("/", 1)[-1]
+    if question == "pytorch_index_url" and last_segment in facts.variants:
+        base = answer.rstrip("/")[: -len(last_segment)].rstrip("/")
+        return (f"{question}: {answer!r} is the index of one variant ({last_segment}), but the template appends "
+                f"/<variant> to this base URL for each accelerator: give the base URL, {base!r}")
+    if pytorch_index_url:
+        base = pytorch_index_url.rstrip("/")
+        if answer.rstrip("/") == base or answer.startswith(base + "/"):
+            return (f"{question}: {answer!r} is one of the PyTorch indexes (pytorch_index_url), which carry only "
+                    "PyTorch's packages and a few of their dependencies, not everything the project needs: "
+                    "give a mirror of the whole package index, or leave it empty for uv's default index")
     return ""
+
+
+# --- torch release and Python range --------------------------------------------------------
 
 
 def torch_min(answer: str, facts: Facts | None = None) -> str:
@@ -86,34 +209,54 @@ def torch_min(answer: str, facts: Facts | None = None) -> str:
 def python_minor(answer: str, question: str, facts: Facts | None = None) -> str:
     minors = _facts(facts).python_minors
     if answer not in minors:
-        return f"{question}: {answer!r} is not a Python minor torch publishes wheels for: choose one of {', '.join(minors)}"
+        return (f"{question}: {answer!r} is not a Python minor torch publishes wheels for: "
+                f"choose one of {', '.join(minors)}")
     return ""
+
+
+def python_unavailable(minor: str, question: str, answers: dict, facts: Facts | None = None) -> str:
+    """Why `minor` cannot answer python_min / python_max (per-choice reason); "" when it can.
+
+    torch_min is the lowest release the project installs, so it needs wheels for the whole range.
+    """
+    facts = _facts(facts)
+    low = answers.get("python_min") if question == "python_max" else None
+    if low and Version(minor) < Version(low):
+        return f"python_max: {minor} is lower than python_min {low}: choose python_max {low} or higher"
+    release = facts.release(answers["torch_min"])
+    if release is None or minor in release.python:
+        return ""
+    if Version(minor) < Version(release.python[0]):
+        python_fix = f"choose {question} {release.python[0]} or higher"
+    else:
+        python_fix = f"choose {question} {release.python[-1]} or lower"
+    needed = list(dict.fromkeys(m for m in (low, minor) if m))
+    others = [r.minor for r in facts.releases if all(m in r.python for m in needed)]
+    span = _minor_span(needed)
+    torch_fix = (f", or set torch_min to {others[0]} (the newest release with wheels for Python {span})" if others
+                 else f" (no torch release has wheels for Python {' and '.join(needed)})")
+    return (f"{question}: torch {release.minor} has wheels for Python {_minor_span(release.python)} only, "
+            f"not {minor}: {python_fix}{torch_fix}")
 
 
 def python_range(answers: dict, facts: Facts | None = None) -> str:
-    """Checked at python_max, once both ends and torch_min are known."""
-    facts = _facts(facts)
-    low, high = answers["python_min"], answers["python_max"]
-    if Version(low) > Version(high):
-        return f"python_max: {high} is lower than python_min {low}: choose python_max {low} or higher"
-    release = facts.release(answers["torch_min"])
-    if release is None:
-        return ""
-    missing = [m for m in (low, high) if m not in release.python]
-    if Version(low) < Version(release.python[0]) or Version(high) > Version(release.python[-1]):
-        supporting = [r.minor for r in facts.releases if low in r.python and high in r.python]
-        fix = f"or torch_min {supporting[0]}" if supporting else "(no torch release covers that whole range)"
-        return (f"python_max: torch {release.torch} has wheels for Python {_minor_span(release.python)} only, not "
-                f"{', '.join(missing) or f'{low}–{high}'}: narrow the Python range to {_minor_span(release.python)} {fix}")
-    return ""
+    """Checked at python_max, once both ends and torch_min are known (the per-choice reasons
+    already refuse these; this also covers answers given as data)."""
+    return (python_unavailable(answers["python_min"], "python_min", answers, facts)
+            or python_unavailable(answers["python_max"], "python_max", answers, facts))
+
+
+# --- Packages and platforms ----------------------------------------------------------------
 
 
 def torch_package_unavailable(package: str, answers: dict, facts: Facts | None = None) -> str:
-    release = _facts(facts).release(answers["torch_min"])
+    facts = _facts(facts)
+    release = facts.release(answers["torch_min"])
     if release is not None and not release.package_version(package):
-        last = next((r for r in _facts(facts).releases if r.package_version(package)), None)
-        hint = f" (its last release is {last.package_version(package)}, for torch {last.minor})" if last else ""
-        return f"torch_packages: {package} has no release for torch {release.minor}{hint}: drop it or lower torch_min"
+        last = next((r for r in facts.releases if r.package_version(package)), None)
+        hint = (f" (its last release is {last.package_version(package)}, for torch {last.minor})" if last else "")
+        fix = f"drop it or set torch_min to {last.minor}" if last else "drop it"
+        return f"torch_packages: {package} has no release for torch {release.minor}{hint}: {fix}"
     return ""
 
 
@@ -122,15 +265,24 @@ def platform_unavailable(platform: str, answers: dict, facts: Facts | None = Non
     last = facts.platforms[platform].last_release
     if platform == INTEL_MAC and last and Version(answers["python_min"]) > Version(last["python"][-1]):
         return (f"platforms: {platform}: the last torch with Intel Mac wheels, {last['torch']}, supports Python "
-                f"up to {last['python'][-1]}, but python_min is {answers['python_min']}: drop {platform} or lower python_min")
+                f"up to {last['python'][-1]}, but python_min is {answers['python_min']}: drop {platform} or set "
+                f"python_min to {last['python'][-1]} or lower")
     return ""
 
 
 def platforms(answers: dict, facts: Facts | None = None) -> str:
     chosen = answers.get("platforms") or []
     if not chosen:
-        return "platforms: choose at least one platform the project must install on"
+        return "platforms: no platform chosen: choose at least one platform the project must install on"
     return next(filter(None, (platform_unavailable(p, answers, facts) for p in chosen)), "")
+
+
+def platforms_of_os(answers: dict, os_name: str, facts: Facts | None = None) -> list[str]:
+    facts = _facts(facts)
+    return [p for p in answers.get("platforms") or [] if facts.platforms[p].os == os_name]
+
+
+# --- Accelerators --------------------------------------------------------------------------
 
 
 def variant_unavailable(variant: str, question: str, answers: dict, facts: Facts | None = None,
@@ -148,8 +300,10 @@ def variant_unavailable(variant: str, question: str, answers: dict, facts: Facts
     release = facts.release(answers["torch_min"])
     if release is not None and variant not in release.variants:
         having = [r.minor for r in facts.releases if variant in r.variants]
-        hint = f"newest release with it: {having[0]}" if having else "no release in the facts has it"
-        return f"{question}: {variant} is not published for torch {release.minor} ({hint}): choose another accelerator or change torch_min"
+        fix = (f"choose another accelerator or set torch_min to {having[0]} (the newest release with it)" if having
+               else "choose another accelerator (no torch release has it)")
+        return (f"{question}: {variant} is not published for torch {release.minor} "
+                f"(torch {release.minor} has {', '.join(release.variants)}): {fix}")
     served = facts.variants[variant].platforms
     chosen = answers.get("platforms") or []
     if required_platforms is not None:
@@ -163,22 +317,104 @@ def variant_unavailable(variant: str, question: str, answers: dict, facts: Facts
     return ""
 
 
-def platforms_of_os(answers: dict, os_name: str, facts: Facts | None = None) -> list[str]:
-    facts = _facts(facts)
-    return [p for p in answers.get("platforms") or [] if facts.platforms[p].os == os_name]
-
-
 def os_accelerator(answer: str, os_name: str, answers: dict, facts: Facts | None = None) -> str:
     question = f"{os_name}_accelerator"
     return variant_unavailable(answer, question, answers, facts, platforms_of_os(answers, os_name, facts))
 
 
+def usable_variants(answers: dict, facts: Facts | None = None) -> list[str]:
+    """Variants published for torch_min with wheels for at least one chosen platform."""
+    facts = _facts(facts)
+    return [name for name in facts.variants if not variant_unavailable(name, "accelerator", answers, facts)]
+
+
+def strategy_unavailable(strategy: str, answers: dict, facts: Facts | None = None) -> str:
+    """Why `strategy` cannot answer accelerator_strategy (per-choice reason); "" when it can."""
+    facts = _facts(facts)
+    chosen = answers.get("platforms") or []
+    where = f"the chosen platforms ({_listing(chosen)})"
+    if strategy == "per-platform":
+        if not any(facts.platforms[p].os in ("linux", "windows") for p in chosen):
+            return (f"accelerator_strategy: per-platform picks one build for Linux and one for Windows, but none of "
+                    f"{where} is Linux or Windows (macOS always gets PyPI's build): choose pypi or add a Linux "
+                    "or Windows platform")
+        return ""
+    if strategy not in ("single", "extras"):
+        return ""
+    usable = usable_variants(answers, facts)
+    needed = 2 if strategy == "extras" else 1
+    if len(usable) >= needed:
+        return ""
+    release = facts.release(answers["torch_min"])
+    torch = f"torch {release.minor}" if release else "torch"
+    builds = "two accelerator builds" if needed == 2 else "an accelerator build"
+    return (f"accelerator_strategy: {strategy} needs {builds} "
+            f"with wheels for {where}, and {torch} has {'only ' + usable[0] if usable else 'none'} (macOS always "
+            f"gets PyPI's build): choose {'single or ' if usable else ''}pypi, or add a Linux or Windows platform")
+
+
+# The strategy each accelerator question belongs to.
+ACCELERATOR_QUESTIONS = {
+    "accelerator": "single",
+    "linux_accelerator": "per-platform",
+    "windows_accelerator": "per-platform",
+    "accelerators": "extras",
+}
+
+
+def default_strategy(answers: dict, facts: Facts | None = None) -> str:
+    """accelerator_strategy's default: the strategy of an accelerator question answered as data
+    (`--data accelerator=rocm7.2` means single), else single where it can work, else pypi."""
+    for question, strategy in ACCELERATOR_QUESTIONS.items():
+        if answers.get(question) not in (None, "", []):
+            return strategy
+    return "pypi" if strategy_unavailable("single", answers, facts) else "single"
+
+
+def unused_accelerator(question: str, answer, answers: dict, facts: Facts | None = None) -> str:
+    """An accelerator answer given as data for a question the other answers skip.
+
+    Copier validates data answers of skipped questions too (and only those: it does not
+    validate the default of a skipped question), so this never fires on a question it asks.
+    """
+    strategy = answers.get("accelerator_strategy")
+    wanted = ACCELERATOR_QUESTIONS[question]
+    shown = ", ".join(answer) if isinstance(answer, list) else answer
+    if strategy != wanted:
+        return (f"{question}: {shown} was given, but accelerator_strategy is {strategy}, which does not use "
+                f"{question}: drop {question}, or set accelerator_strategy={wanted}")
+    if question.endswith("_accelerator"):
+        os_name = question.split("_")[0]
+        if not platforms_of_os(answers, os_name, facts):
+            chosen = _listing(answers.get("platforms") or [])
+            return (f"{question}: {shown} was given, but none of the chosen platforms ({chosen}) is "
+                    f"{os_name.capitalize()}: drop {question}, or add a {os_name.capitalize()} platform")
+    return ""
+
+
 def accelerators(answer: list[str], answers: dict, facts: Facts | None = None) -> str:
+    unused = unused_accelerator("accelerators", answer, answers, facts)
+    if unused:
+        return unused
     if len(answer or []) < 2:
         picked = f"only {answer[0]}" if answer else "none"
         return (f"accelerators: the extras strategy needs at least two accelerators to choose from at sync time "
                 f"({picked} chosen): add another, or use accelerator_strategy 'single'")
     return next(filter(None, (variant_unavailable(v, "accelerators", answers, facts) for v in answer)), "")
+
+
+# --- Other answers -------------------------------------------------------------------------
+
+
+def docker(answer: bool, answers: dict, facts: Facts | None = None) -> str:
+    """A Dockerfile builds a Linux image, which the lock must cover."""
+    facts = _facts(facts)
+    chosen = answers.get("platforms") or []
+    if answer and not any(facts.platforms[p].os == "linux" for p in chosen):
+        return (f"docker: a Docker image runs Linux, but none of the chosen platforms ({_listing(chosen)}) is Linux, "
+                "so the lock cannot install in it: add linux-x86_64 or linux-aarch64 to platforms, or answer "
+                "docker=false")
+    return ""
 
 
 def torch_range(answers: dict, facts: Facts | None = None) -> str:
@@ -190,3 +426,27 @@ def torch_range(answers: dict, facts: Facts | None = None) -> str:
     blockers = release_blockers(release, answers)
     return f"torch_min: {'; '.join(blockers)}" if blockers else ""
 
+
+# --- Workspace ------------------------------------------------------------------------------
+
+
+def workspace_members(answer, answers: dict) -> str:
+    """Member names: a non-empty list of distinct distribution names whose import names
+    (`-`/`.` -> `_`) are valid and that collide neither with each other nor the root."""
+    if not isinstance(answer, list) or not answer or not all(isinstance(name, str) for name in answer):
+        return "workspace_members: give a list of member names, e.g. [\"core\", \"train\"]"
+    seen: set[str] = set()
+    for name in answer:
+        problem = distribution_name(name, "workspace_members")
+        if problem:
+            return problem
+        normalised = canonicalize_name(name)
+        if normalised in seen:
+            return f"workspace_members: {name!r} is listed twice (names compare case- and '-'/'_'-insensitively)"
+        if answers.get("layout") == "workspace" and normalised == canonicalize_name(answers.get("project_slug", "")):
+            return f"workspace_members: {name!r} is the root project's name: choose another member name"
+        seen.add(normalised)
+        problem = _import_problem(normalised.replace("-", "_").replace(".", "_"), "workspace_members")
+        if problem:
+            return f"{problem} (the import name of member {name!r}): choose another member name"
+    return ""

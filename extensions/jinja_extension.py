@@ -15,8 +15,15 @@ from jinja2 import pass_context
 from jinja2.ext import Extension
 
 # copier-template-extensions imports this file by path, not as part of a package: make its
-# sibling modules importable.
-sys.path.insert(0, str(Path(__file__).parent))
+# sibling modules importable. `copier update` renders the old and the new template version in
+# one process, so siblings already imported from another checkout are dropped first;
+# otherwise the new version would render with the old version's facts and rules.
+HERE = Path(__file__).resolve().parent
+for _sibling in HERE.glob("*.py"):
+    _loaded = sys.modules.get(_sibling.stem)
+    if _loaded is not None and Path(getattr(_loaded, "__file__", None) or "").resolve().parent != HERE:
+        del sys.modules[_sibling.stem]
+sys.path.insert(0, str(HERE))
 
 import answer_checks  # noqa: E402
 from pytorch_facts import load_facts  # noqa: E402
@@ -31,37 +38,85 @@ def _choice(label: str, value: str, reason: str) -> tuple[str, dict]:
     return label, {"value": value, "validator": reason}
 
 
-@pass_context
-def variant_choices(context, question: str) -> dict:
-    """Choices for an accelerator question; impossible ones carry their reason."""
-    answers = _answers(context)
-    facts = load_facts()
-    choices = []
-    if question in ("linux_accelerator", "windows_accelerator"):
+# The strategy under which each accelerator question is asked. Copier also parses the
+# default of a question it skips, so reasons only apply where the question is asked.
+QUESTION_STRATEGY = {
+    "accelerator": "single",
+    "linux_accelerator": "per-platform",
+    "windows_accelerator": "per-platform",
+    "accelerators": "extras",
+}
+PREFERRED_VARIANTS = ("cu130", "cu132", "cpu")
+
+
+def _variant_reasons(question: str, answers: dict) -> dict[str, str]:
+    """Variant name -> why it cannot answer `question` ("" when it can)."""
+    names = list(load_facts().variants)
+    if question.endswith("_accelerator"):
+        names.insert(0, "pypi")
+    if answers.get("accelerator_strategy") != QUESTION_STRATEGY[question]:
+        return dict.fromkeys(names, "")
+    if question.endswith("_accelerator"):
         os_name = question.split("_")[0]
-        choices.append(_choice("PyPI's own build", "pypi", ""))
-        for name, variant in facts.variants.items():
-            reason = answer_checks.os_accelerator(name, os_name, answers)
-            choices.append(_choice(f"{variant.label} ({name})", name, reason))
-    else:
-        for name, variant in facts.variants.items():
-            reason = answer_checks.variant_unavailable(name, question, answers)
-            choices.append(_choice(f"{variant.label} ({name})", name, reason))
-    return dict(choices)
+        return {name: answer_checks.os_accelerator(name, os_name, answers) for name in names}
+    return {name: answer_checks.variant_unavailable(name, question, answers) for name in names}
+
+
+def _choices_json(choices) -> str:
+    """Choices as JSON for copier.yml, in the facts' order (Jinja's tojson would sort them)."""
+    return json.dumps(dict(choices))
 
 
 @pass_context
-def platform_choices(context) -> dict:
+def variant_choices(context, question: str) -> str:
+    """Choices for an accelerator question; impossible ones carry their reason."""
+    variants = load_facts().variants
+    return _choices_json(
+        _choice("PyPI's own build" if name == "pypi" else f"{variants[name].label} ({name})", name, reason)
+        for name, reason in _variant_reasons(question, _answers(context)).items()
+    )
+
+
+@pass_context
+def default_variant(context, question: str) -> str:
+    """A default that is valid for the answers so far: CUDA 13.0 where it can be, else the
+    first possible choice (the CPU extra plus one GPU for the extras question)."""
+    reasons = _variant_reasons(question, _answers(context))
+    possible = [name for name, reason in reasons.items() if not reason and name != "pypi"]
+    if question == "accelerators":
+        gpus = [name for name in possible if name != "cpu"]
+        preferred = [name for name in PREFERRED_VARIANTS if name in gpus][:1] or gpus[:1]
+        return json.dumps((["cpu"] if "cpu" in possible else []) + preferred)
+    preferred = [name for name in PREFERRED_VARIANTS if name in possible]
+    return (preferred or possible or list(reasons))[0]
+
+
+@pass_context
+def platform_choices(context) -> str:
     answers = _answers(context)
-    return dict(_choice(p.label, name, answer_checks.platform_unavailable(name, answers))
+    return _choices_json(_choice(p.label, name, answer_checks.platform_unavailable(name, answers))
                 for name, p in load_facts().platforms.items())
 
 
 @pass_context
-def torch_package_choices(context) -> dict:
+def torch_package_choices(context) -> str:
     answers = _answers(context)
-    return dict(_choice(name, name, answer_checks.torch_package_unavailable(name, answers))
+    return _choices_json(_choice(name, name, answer_checks.torch_package_unavailable(name, answers))
                 for name in ("torchvision", "torchaudio"))
+
+
+@pass_context
+def python_choices(context, question: str) -> str:
+    """Choices for python_min / python_max; minors torch_min cannot serve carry their reason."""
+    answers = _answers(context)
+    return _choices_json(_choice(minor, minor, answer_checks.python_unavailable(minor, question, answers))
+                         for minor in load_facts().python_minors)
+
+
+@pass_context
+def default_strategy(context) -> str:
+    """accelerator_strategy's default: implied by an accelerator answer, else one that can work."""
+    return answer_checks.default_strategy(_answers(context))
 
 
 @pass_context
@@ -87,8 +142,11 @@ class TorchUvExtension(Extension):
         environment.globals.update(
             pytorch_facts=load_facts(),
             variant_choices=variant_choices,
+            default_variant=default_variant,
             platform_choices=platform_choices,
             torch_package_choices=torch_package_choices,
+            python_choices=python_choices,
+            default_strategy=default_strategy,
             answer_problem=answer_problem,
             torch_config=torch_config,
             answer_checks=answer_checks,
