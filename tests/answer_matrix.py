@@ -12,7 +12,10 @@ How combinations are enumerated (README.md, "The test matrix", says the same):
   release's full variant list on all platforms;
 - around those: torch-only and torchaudio package sets, the oldest release, Python ranges
   this machine has no interpreter for (rendered, and skipped by name when locking),
-  a company mirror as default index.
+  a company mirror as default index;
+- layouts: every combination above is a single `project`; each one on the default or
+  four-platform set, and every extras pair that includes `cpu`, is repeated as a
+  `workspace` and as a `virtual-workspace` with two members.
 torch_min is the newest release that publishes everything a combination needs; the Python
 range is that release's full range (narrowed for Intel macOS).
 """
@@ -131,7 +134,19 @@ def combinations(facts: Facts | None = None) -> list[Combination]:
     combos.append(Combination(f"extras-cpu+cu130-intelmac-t{newest.minor}", answers))
 
     combos.extend(_edge_cases(facts))
-    return combos
+    return combos + _in_workspaces(combos)
+
+
+WORKSPACE_MEMBERS = ["core", "train"]
+LAYOUT_SUFFIX = {"workspace": "ws", "virtual-workspace": "vws"}
+
+
+def _in_workspaces(combos: list[Combination]) -> list[Combination]:
+    chosen = [c for c in combos if not c.lock_skip and (
+        set(c.answers["platforms"]) in (set(PLATFORM_SETS["3os"]), set(PLATFORM_SETS["all"]))
+        and (c.answers["accelerator_strategy"] != "extras" or "cpu" in c.answers["accelerators"]))]
+    return [Combination(f"{c.id}-{suffix}", {**c.answers, "layout": layout, "workspace_members": WORKSPACE_MEMBERS})
+            for layout, suffix in LAYOUT_SUFFIX.items() for c in chosen]
 
 
 def _edge_cases(facts: Facts) -> list[Combination]:

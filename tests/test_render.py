@@ -7,7 +7,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from answer_matrix import Combination, combinations
+from answer_matrix import WORKSPACE_MEMBERS, Combination, combinations
 from expectations import PYPI, expected_variant, extras_of, marker_environment
 from packaging.markers import Marker
 from packaging.requirements import Requirement
@@ -27,8 +27,37 @@ def render(copie, answers: dict) -> Path:
 
 
 def sources_of(pyproject: dict) -> dict[str, list[dict]]:
+    """Index sources by package (workspace member sources left out)."""
     sources = pyproject["tool"]["uv"].get("sources", {})
-    return {name: entry if isinstance(entry, list) else [entry] for name, entry in sources.items()}
+    listed = {name: entry if isinstance(entry, list) else [entry] for name, entry in sources.items()}
+    return {name: entries for name, entries in listed.items() if all("index" in e for e in entries)}
+
+
+def pinning_pyproject(project: Path, answers: dict) -> dict:
+    """The pyproject.toml holding torch's requirements: pin-pytorch's in a virtual workspace."""
+    where = "packages/pin-pytorch/pyproject.toml" if answers.get("layout") == "virtual-workspace" else "pyproject.toml"
+    return tomllib.loads((project / where).read_text())
+
+
+def check_workspace(project: Path, pyproject: dict, answers: dict) -> None:
+    """Members depend on plain torch (plus pin-pytorch) and carry no uv settings of their own."""
+    layout = answers.get("layout", "project")
+    if layout == "project":
+        assert not (project / "packages").exists() and "workspace" not in pyproject["tool"]["uv"]
+        return
+    assert pyproject["tool"]["uv"]["workspace"]["members"] == ["packages/*"]
+    assert ("project" in pyproject) == (layout == "workspace")
+    members = answers["workspace_members"] + (["pin-pytorch"] if layout == "virtual-workspace" else [])
+    workspace_sources = {n for n, e in pyproject["tool"]["uv"]["sources"].items() if e == {"workspace": True}}
+    assert workspace_sources == set(members)
+    for member in answers["workspace_members"]:
+        member_pyproject = tomllib.loads((project / "packages" / member / "pyproject.toml").read_text())
+        plain = ["torch", "pin-pytorch"] if layout == "virtual-workspace" else ["torch"]
+        assert member_pyproject["project"]["dependencies"] == plain
+        assert "tool" not in member_pyproject
+        assert (project / "packages" / member / "tests").is_dir()
+    if layout == "workspace":
+        assert set(answers["workspace_members"]) <= set(pyproject["project"]["dependencies"])
 
 
 def index_of(entries: list[dict], env: dict, extra: str | None) -> str:
@@ -40,7 +69,7 @@ def index_of(entries: list[dict], env: dict, extra: str | None) -> str:
 
 
 def requirements_for(pyproject: dict, extra: str | None) -> list[Requirement]:
-    lines = list(pyproject["project"]["dependencies"])
+    lines = [line for line in pyproject["project"]["dependencies"] if line not in WORKSPACE_MEMBERS]
     if extra:
         lines += pyproject["project"]["optional-dependencies"][extra]
     return [Requirement(line) for line in lines]
@@ -56,6 +85,9 @@ def test_rendered_configuration_keeps_its_promises(copie, combo: Combination) ->
 
     # Never the unsafe index settings.
     assert "extra-index-url" not in text and "index-strategy" not in text
+
+    pinning = pinning_pyproject(project, answers)
+    check_workspace(project, pyproject, answers)
 
     # Every index is explicit and used by a source; every source names a declared index.
     indexes = {i["name"]: i for i in uv.get("index", []) if not i.get("default")}
@@ -81,7 +113,7 @@ def test_rendered_configuration_keeps_its_promises(copie, combo: Combination) ->
                 want = expected_variant(answers, platform, extra, FACTS)
                 got = index_of(sources.get("torch", []), env, extra)
                 assert got == (PYPI if want == PYPI else f"pytorch-{want}"), (platform, extra)
-                reqs = [r for r in requirements_for(pyproject, extra) if r.marker is None or r.marker.evaluate(env)]
+                reqs = [r for r in requirements_for(pinning, extra) if r.marker is None or r.marker.evaluate(env)]
                 names = [r.name for r in reqs]
                 assert all(names.count(p) == 1 for p in packages), (platform, extra, names)
                 triton = FACTS.variants[want].triton if want != PYPI else None
@@ -93,7 +125,7 @@ def test_rendered_configuration_keeps_its_promises(copie, combo: Combination) ->
 
     # environments (with requires-python): exactly the chosen platforms and Python range.
     envs = [Marker(m) for m in uv["environments"]]
-    requires_python = SpecifierSet(pyproject["project"]["requires-python"])
+    requires_python = SpecifierSet(pinning["project"]["requires-python"])
     required = [Marker(m) for m in uv["required-environments"]]
     assert len(required) == len(answers["platforms"])
     for platform in FACTS.platforms:
@@ -111,9 +143,10 @@ def test_rendered_configuration_keeps_its_promises(copie, combo: Combination) ->
 
     # Extras conflict with each other.
     if answers["accelerator_strategy"] == "extras":
-        assert uv["conflicts"] == [[{"extra": e} for e in extras_of(answers)]]
+        package = {"package": "pin-pytorch"} if answers.get("layout") == "virtual-workspace" else {}
+        assert uv["conflicts"] == [[{**package, "extra": e} for e in extras_of(answers)]]
     else:
-        assert "conflicts" not in uv and "optional-dependencies" not in pyproject["project"]
+        assert "conflicts" not in uv and "optional-dependencies" not in pinning["project"]
 
     if answers.get("default_index_url"):
         assert [i for i in uv["index"] if i.get("default")] == [
@@ -130,6 +163,10 @@ def test_every_strategy_and_variant_is_in_the_matrix() -> None:
     assert len({c.id for c in COMBINATIONS}) == len(COMBINATIONS)
 
 
+def without_commit(answers_file: str) -> str:
+    return "\n".join(line for line in answers_file.splitlines() if not line.startswith("_commit:"))
+
+
 JINJA_RESIDUE = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
 
 
@@ -140,10 +177,13 @@ def test_rendered_text_is_clean_and_reproducible(copie, combo: Combination) -> N
     assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
     for relative in files:
         text = (first / relative).read_text()
-        assert text == (second / relative).read_text(), f"{relative} differs between two renders"
         if relative.name == ".copier-answers.yml":
+            # A dirty template checkout is committed anew for each render: only _commit differs.
+            assert without_commit(text) == without_commit((second / relative).read_text())
             continue
+        assert text == (second / relative).read_text(), f"{relative} differs between two renders"
         assert not JINJA_RESIDUE.search(text.replace("${{", "")), f"Jinja residue in {relative}"
         assert text.endswith("\n") and not text.endswith("\n\n"), f"{relative} must end with one newline"
-        assert "\n\n\n" not in text, f"{relative} has runs of blank lines"
+        most_blank_lines = 2 if relative.suffix == ".py" else 1  # PEP 8 separates definitions by two
+        assert "\n" * (most_blank_lines + 2) not in text, f"{relative} has runs of blank lines"
         assert not any(line != line.rstrip() for line in text.splitlines()), f"trailing whitespace in {relative}"
