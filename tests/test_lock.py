@@ -6,6 +6,7 @@ the real PyTorch indexes instead.
 
 from __future__ import annotations
 
+from itertools import product
 from pathlib import Path
 
 import pytest
@@ -45,18 +46,24 @@ def verify_lock(project: Path, answers: dict, index_base: str, python: Path) -> 
             assert wheel.get("hash", "").startswith("sha256:"), f"{package['name']}: wheel without hash"
         if "sdist" in package:
             assert package["sdist"].get("hash"), f"{package['name']}: sdist without hash"
-    project_name = next(p["name"] for p in packages if p.get("source", {}).get("editable") == "."
-                        or p.get("source", {}).get("virtual") == ".")
+    # The package whose requirements carry torch's bounds and extras.
+    project_name = "pin-pytorch" if answers.get("layout") == "virtual-workspace" else next(
+        p["name"] for p in packages if p.get("source", {}).get("editable") == ".")
 
     release = expected_release(answers, FACTS)
     chosen = ["torch", *answers["torch_packages"]]
     checks = 0
     for extra in extras_of(answers):
-        for platform in answers["platforms"]:
-            plan = planned_install(project, platform, python, extra, FACTS)
-            where = f"{platform} {('--extra ' + extra) if extra else ''}".strip()
+        for platform, selection in product(answers["platforms"], selections(answers)):
+            plan = planned_install(project, platform, python, extra, FACTS, selection)
+            where = " ".join([platform, *selection, *(["--extra", extra] if extra else [])])
+            if selection[:1] == ("--package",):
+                # A member asks for plain torch only: it must get the workspace's build of it.
+                chosen_here = ["torch"]
+            else:
+                chosen_here = chosen
             variant = expected_variant(answers, platform, extra, FACTS)
-            assert set(chosen) <= set(plan), f"{where}: would not install {set(chosen) - set(plan)}"
+            assert set(chosen_here) <= set(plan), f"{where}: would not install {set(chosen_here) - set(plan)}"
             torch = plan["torch"]
             if platform == "macos-x86_64":
                 assert torch.version == FACTS.platforms[platform].last_release["torch"], where
@@ -64,8 +71,8 @@ def verify_lock(project: Path, answers: dict, index_base: str, python: Path) -> 
                 continue
             assert torch.release == release, f"{where}: torch {torch.version}, expected release {release}"
             expected_index = PYPI if variant == PYPI else f"{index_base}/{variant}"
-            wanted = [*chosen, *([FACTS.variants[variant].triton] if variant != PYPI and FACTS.variants[variant].triton
-                                 else [])]
+            triton = FACTS.variants[variant].triton if variant != PYPI else None
+            wanted = [*chosen_here, *([triton] if triton else [])]
             for name in wanted:
                 planned = plan.get(name)
                 assert planned is not None, f"{where}: {name} missing"
@@ -81,6 +88,17 @@ def verify_lock(project: Path, answers: dict, index_base: str, python: Path) -> 
                         assert planned.local == variant, f"{where}: {name}=={planned.version}, expected +{variant}"
             checks += 1
     return checks
+
+
+def selections(answers: dict) -> list[tuple[str, ...]]:
+    """The installs to verify: the project; in a workspace all packages, and each member alone
+    (members depend on plain torch; in extras mode the extras belong to the root or pin-pytorch,
+    so only the whole workspace can select one)."""
+    layout = answers.get("layout", "project")
+    if layout == "project":
+        return [()]
+    members = [] if answers["accelerator_strategy"] == "extras" else answers["workspace_members"]
+    return [("--all-packages",), *[("--package", member) for member in members]]
 
 
 @pytest.mark.parametrize("combo", COMBINATIONS, ids=[c.id for c in COMBINATIONS])

@@ -48,11 +48,14 @@ class Planned:
 
 
 def planned_install(project: Path, platform: str, python: Path, extra: str | None = None,
-                    facts: Facts | None = None) -> dict[str, Planned]:
-    """What `uv sync --locked` would install on `platform` (offline: only the lock is read)."""
+                    facts: Facts | None = None, selection: tuple[str, ...] = ()) -> dict[str, Planned]:
+    """What `uv sync --locked` would install on `platform` (offline: only the lock is read).
+
+    `selection`: uv's package selection, e.g. ("--all-packages",) or ("--package", "core").
+    """
     target = (facts or load_facts()).platforms[platform]
     args = ["sync", "--locked", "--dry-run", "--offline", "--python", str(python),
-            "--python-platform", target.uv_python_platform]
+            "--python-platform", target.uv_python_platform, *selection]
     if extra:
         args += ["--extra", extra]
     env = {"MACOSX_DEPLOYMENT_TARGET": target.macos_deployment_target} if target.macos_deployment_target else {}
