@@ -1,0 +1,399 @@
+"""The optional files: CI (GitHub Actions, GitLab CI), Dockerfile and pre-commit configuration.
+
+- every ci × docker × pre_commit answer yields exactly its files, and their YAML parses;
+- the CI files hold the promised jobs, and their merge-conflict check really fails on markers;
+- for every accelerator in the facts, the Dockerfile's base image is that variant's
+  `docker_image`, and the GitHub workflow installs CPU torch where the lock holds a GPU build;
+- (marker `lock`) against the local index replica: the CI step that swaps the locked GPU build
+  for the CPU build installs no GPU package, keeps the lock's versions and verifies uv.lock.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from pytorch_facts import load_facts
+
+FACTS = load_facts()
+GITHUB_WORKFLOW = ".github/workflows/ci.yml"
+GITLAB_CI = ".gitlab-ci.yml"
+PRE_COMMIT = ".pre-commit-config.yaml"
+DEFAULT_RUNNERS = {"ubuntu-latest", "macos-latest", "windows-latest"}
+# copier update's inline conflict markers (tests/template_versions.py pins the same ones).
+CONFLICTED = (
+    "a = 1\n<<<<<<< before updating\nb = 1\n||||||| last update\nb = 0\n=======\nb = 2\n>>>>>>> after updating\n"
+)
+CLEAN = "title\n=====\n\nx = '<<<<<<< not at line start'\n  =======\n"
+GPU_PACKAGE = re.compile(r"^(nvidia-|cuda-|triton|pytorch-triton|intel-)")
+
+
+def render(copie, **answers) -> Path:
+    result = copie.copy(extra_answers=answers)
+    assert result.exit_code == 0, result.exception
+    return result.project_dir
+
+
+def load_yaml(path: Path) -> dict:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert isinstance(data, dict), f"{path.name} does not hold a YAML mapping"
+    return data
+
+
+def newest_release_with(variant: str):
+    return next(release for release in FACTS.releases if variant in release.variants)
+
+
+def image_of(variant: str, python: str) -> str:
+    return FACTS.variants[variant].docker_image.replace("{python}", python)
+
+
+def from_lines(dockerfile: Path) -> list[str]:
+    return re.findall(r"^FROM\s+(\S+)", dockerfile.read_text(encoding="utf-8"), re.MULTILINE)
+
+
+def runs(steps: list[dict]) -> str:
+    return "\n".join(step.get("run", "") for step in steps)
+
+
+def matrix_of(workflow: dict) -> dict[str, dict]:
+    """The test matrix by platform."""
+    return {entry["platform"]: entry for entry in workflow["jobs"]["test"]["strategy"]["matrix"]["include"]}
+
+
+def cpu_swap_script(project: Path, ci: str) -> tuple[str, dict]:
+    """The shell script that installs the CPU build in place of the locked GPU build, and its env."""
+    if ci == "github":
+        workflow = load_yaml(project / GITHUB_WORKFLOW)
+        step = next(s for s in workflow["jobs"]["test"]["steps"] if s.get("if") == "matrix.torch == 'cpu-index'")
+        return step["run"], dict(step.get("env", {}))
+    job = load_yaml(project / GITLAB_CI)["test"]
+    return next(line for line in job["script"] if "--no-install-package" in line), {}
+
+
+def conflict_check_fails(project: Path, ci: str, files: dict[str, str]) -> bool:
+    """Run the CI job's merge-conflict check in a git repository holding `files`."""
+    if ci == "github":
+        steps = load_yaml(project / GITHUB_WORKFLOW)["jobs"]["conflict-markers"]["steps"]
+        script = next(s["run"] for s in steps if "run" in s)
+    else:
+        script = "\n".join(load_yaml(project / GITLAB_CI)["conflict-markers"]["script"])
+    repo = project.parent / f"conflict-check-{ci}-{len(list(project.parent.iterdir()))}"
+    repo.mkdir()
+    for name, text in files.items():
+        (repo / name).write_text(text, encoding="utf-8")
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    result = subprocess.run(["bash", "-eo", "pipefail", "-c", script], cwd=repo, capture_output=True, text=True)
+    assert result.returncode in (0, 1), result.stderr
+    return result.returncode == 1
+
+
+# --- which files, and what they hold --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("ci", "docker", "pre_commit"),
+    list(itertools.product(["github", "gitlab", "none"], [True, False], [True, False])),
+    ids=lambda value: str(value).lower(),
+)
+def test_optional_files_follow_the_answers(copie, ci: str, docker: bool, pre_commit: bool) -> None:
+    project = render(copie, ci=ci, docker=docker, pre_commit=pre_commit)
+
+    assert (project / GITHUB_WORKFLOW).is_file() == (ci == "github")
+    assert (project / ".github").exists() == (ci == "github")
+    assert (project / GITLAB_CI).is_file() == (ci == "gitlab")
+    assert (project / "Dockerfile").is_file() == docker
+    assert (project / ".dockerignore").is_file() == docker
+    assert (project / PRE_COMMIT).is_file() == pre_commit
+    leftovers = [p.name for p in project.rglob("*") if p.name in ("", ".jinja") or p.suffix == ".jinja"]
+    assert not leftovers, f"unrendered file names: {leftovers}"
+
+    for name in (GITHUB_WORKFLOW, GITLAB_CI, PRE_COMMIT, "Dockerfile", ".dockerignore"):
+        if not (project / name).is_file():
+            continue
+        text = (project / name).read_text(encoding="utf-8")
+        # GitHub's own expressions are `${{ ... }}`; any other `{{` or `{%` is Jinja left over.
+        assert "{%" not in text and not re.search(r"(?<!\$)\{\{", text), f"{name}: Jinja left over"
+        assert text.endswith("\n") and not text.endswith("\n\n"), f"{name} must end with one newline"
+        assert "\n\n\n" not in text, f"{name} has runs of blank lines"
+        assert all(line == line.rstrip() for line in text.splitlines()), f"trailing whitespace in {name}"
+        if name.endswith((".yml", ".yaml")):
+            load_yaml(project / name)
+    if ci == "github":
+        check_github_workflow(project)
+    if ci == "gitlab":
+        check_gitlab_ci(project)
+    if pre_commit:
+        check_pre_commit(project)
+    if docker:
+        check_dockerfile(project)
+
+
+def check_github_workflow(project: Path) -> None:
+    workflow = load_yaml(project / GITHUB_WORKFLOW)
+    text = (project / GITHUB_WORKFLOW).read_text(encoding="utf-8")
+    jobs = workflow["jobs"]
+    assert {"conflict-markers", "lint", "lock", "test"} <= set(jobs)
+    assert "uv run --no-sync ruff check" in runs(jobs["lint"]["steps"])
+    assert "uv run --no-sync ruff format --check" in runs(jobs["lint"]["steps"])
+    assert "uv lock --check" in runs(jobs["lock"]["steps"])
+    # Linux, macOS and Windows for the default platforms.
+    assert {entry["os"] for entry in matrix_of(workflow).values()} == DEFAULT_RUNNERS
+    assert jobs["test"]["runs-on"] == "${{ matrix.os }}"
+    assert "uv run --no-sync pytest" in runs(jobs["test"]["steps"])
+    # setup-uv pinned to a release, with its cache on, in every job that installs uv.
+    setups = [s for job in jobs.values() for s in job["steps"] if s.get("uses", "").startswith("astral-sh/setup-uv@")]
+    assert len(setups) == 3
+    for step in setups:
+        assert re.fullmatch(r"astral-sh/setup-uv@v\d+(\.\d+){0,2}", step["uses"]), step["uses"]
+        assert step["with"]["enable-cache"] is True
+    # The merge-conflict check fails on copier's markers, and only on them.
+    assert conflict_check_fails(project, "github", {"pyproject.toml": CONFLICTED, "README.md": CLEAN})
+    assert not conflict_check_fails(project, "github", {"README.md": CLEAN})
+    assert "${{" in text
+
+
+def check_gitlab_ci(project: Path) -> None:
+    ci = load_yaml(project / GITLAB_CI)
+    assert {"conflict-markers", "lint", "lock", "test"} <= set(ci)
+    assert ci["stages"] == ["check", "test"]
+    assert "uv run --no-sync ruff check" in ci["lint"]["script"]
+    assert "uv run --no-sync ruff format --check" in ci["lint"]["script"]
+    assert "uv lock --check" in ci["lock"]["script"]
+    assert "uv run --no-sync pytest" in ci["test"]["script"]
+    assert "Linux only" in (project / GITLAB_CI).read_text(encoding="utf-8")
+    assert conflict_check_fails(project, "gitlab", {"pyproject.toml": CONFLICTED, "README.md": CLEAN})
+    assert not conflict_check_fails(project, "gitlab", {"README.md": CLEAN})
+
+
+def check_pre_commit(project: Path) -> None:
+    config = load_yaml(project / PRE_COMMIT)
+    hooks = {hook["id"]: hook for repo in config["repos"] for hook in repo["hooks"]}
+    assert {
+        "check-merge-conflict",
+        "trailing-whitespace",
+        "end-of-file-fixer",
+        "ruff-check",
+        "ruff-format",
+        "uv-lock-check",
+    } <= set(hooks)
+    # Without it the hook only looks during a git merge, and copier update is none.
+    assert "--assume-in-merge" in hooks["check-merge-conflict"]["args"]
+    assert hooks["uv-lock-check"]["entry"] == "uv lock --check"
+    for repo in config["repos"]:
+        assert repo["repo"] == "local" or re.fullmatch(r"v?\d+\.\d+\.\d+", repo["rev"]), repo
+
+
+def check_dockerfile(project: Path) -> None:
+    text = (project / "Dockerfile").read_text(encoding="utf-8")
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
+    assert "COPY --from=ghcr.io/astral-sh/uv:0.13.9 /uv /uvx /bin/" in text
+    assert "UV_COMPILE_BYTECODE=1" in text and "UV_LINK_MODE=copy" in text
+    # Two syncs: the dependencies alone (cached layer), then the project. A workspace's first
+    # sync cannot check uv.lock without the members' pyproject.toml files: --frozen there.
+    syncs = re.findall(r"^\s*(uv sync .*)$", text, re.MULTILINE)
+    assert len(syncs) == 2, syncs
+    if answers.get("layout", "project") == "project":
+        assert "--locked --no-install-project" in syncs[0]
+    else:
+        assert "--frozen --no-install-workspace" in syncs[0]
+    assert "--locked" in syncs[1] and "--no-install" not in syncs[1]
+    assert text.count("--mount=type=cache,target=/root/.cache/uv") == 2
+    assert re.search(r"^USER (?!root)\S+$", text, re.MULTILINE)
+    # The entry point is the doctor module, wherever the layout puts it.
+    module = re.search(r'^CMD \["python", "-m", "(\w+)\.doctor"\]$', text, re.MULTILINE)
+    assert module and list(project.glob(f"**/src/{module[1]}/doctor.py")), module
+    assert ".venv" in (project / ".dockerignore").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("layout", ["project", "workspace", "virtual-workspace"])
+def test_dockerfile_and_ci_follow_the_layout(copie, layout: str) -> None:
+    project = render(copie, layout=layout, docker=True, ci="gitlab", pre_commit=False)
+    check_dockerfile(project)
+    # Workspace members appear in `uv export` as `-e ./packages/...` lines, which neither the
+    # skip list nor the constraints file can take: the export leaves the workspace out.
+    script, _ = cpu_swap_script(project, "gitlab")
+    assert "--no-emit-workspace" in script and "--no-emit-project" not in script
+
+
+# --- the accelerator decides the base image and how CI installs torch ----------------------
+
+
+@pytest.mark.parametrize("variant", list(FACTS.variants))
+def test_dockerfile_base_image_matches_every_accelerator(copie, variant: str) -> None:
+    release = newest_release_with(variant)
+    platforms = list(FACTS.variants[variant].platforms)
+    python = release.python[0]
+    project = render(
+        copie,
+        accelerator_strategy="single",
+        accelerator=variant,
+        torch_min=release.minor,
+        python_min=python,
+        python_max=release.python[-1],
+        platforms=platforms,
+        docker=True,
+        ci="github",
+        pre_commit=False,
+    )
+
+    assert from_lines(project / "Dockerfile") == [image_of(variant, python)]
+    text = (project / "Dockerfile").read_text(encoding="utf-8")
+    # GPU images bring no (suitable) Python: uv installs one; the CPU image is a Python image.
+    assert ("uv python install" in text) == (FACTS.variants[variant].kind != "cpu")
+    check_dockerfile(project)
+
+    # CI runs CPU builds: plain `uv sync --locked` where the lock has one, the swap elsewhere.
+    matrix = matrix_of(load_yaml(project / GITHUB_WORKFLOW))
+    assert set(matrix) == set(platforms)
+    for platform, entry in matrix.items():
+        expected = "locked" if FACTS.variants[variant].kind == "cpu" else "cpu-index"
+        assert entry["torch"] == expected, f"{platform}: {entry}"
+
+
+@pytest.mark.parametrize(
+    ("answers", "variant"),
+    [
+        ({"accelerator_strategy": "pypi"}, FACTS.newest.pypi["linux-x86_64"]),
+        (
+            {"accelerator_strategy": "per-platform", "linux_accelerator": "pypi", "windows_accelerator": "cu130"},
+            FACTS.newest.pypi["linux-x86_64"],
+        ),
+        (
+            {"accelerator_strategy": "per-platform", "linux_accelerator": "cu130", "windows_accelerator": "pypi"},
+            "cu130",
+        ),
+        (
+            {"accelerator_strategy": "single", "accelerator": "cu130", "platforms": ["linux-aarch64", "macos-arm64"]},
+            "cu130",
+        ),
+    ],
+    ids=["pypi", "perplatform-pypi-linux", "perplatform-cu130-linux", "single-cu130-aarch64"],
+)
+def test_dockerfile_base_image_follows_the_linux_build(copie, answers: dict, variant: str) -> None:
+    project = render(copie, docker=True, ci="none", pre_commit=False, **answers)
+    python = yaml.safe_load((project / ".copier-answers.yml").read_text())["python_min"]
+    assert from_lines(project / "Dockerfile") == [image_of(variant, python)]
+
+
+@pytest.mark.parametrize("accelerators", [["cpu", "cu130"], ["cu130", "rocm7.14"]], ids="+".join)
+def test_extras_dockerfile_takes_the_extra_and_its_image_as_build_args(copie, accelerators: list[str]) -> None:
+    project = render(
+        copie, accelerator_strategy="extras", accelerators=accelerators, docker=True, ci="github", pre_commit=False
+    )
+    python = yaml.safe_load((project / ".copier-answers.yml").read_text())["python_min"]
+    text = (project / "Dockerfile").read_text(encoding="utf-8")
+    first = accelerators[0]
+    assert re.search(rf"^ARG BASE_IMAGE={re.escape(image_of(first, python))}$", text, re.MULTILINE)
+    assert re.search(rf"^ARG ACCELERATOR={re.escape(FACTS.variants[first].extra_name)}$", text, re.MULTILINE)
+    assert from_lines(project / "Dockerfile") == ["${BASE_IMAGE}"]
+    assert all('--extra "${ACCELERATOR}"' in line for line in re.findall(r"uv sync .*", text))
+    # Every extra's image is documented next to the build args.
+    for name in accelerators:
+        assert re.search(
+            rf"^#\s+{re.escape(FACTS.variants[name].extra_name)}\s+{re.escape(image_of(name, python))}$",
+            text,
+            re.MULTILINE,
+        )
+    check_dockerfile(project)
+
+    # CI tests the cpu extra when there is one (CPU everywhere), else the first extra with the swap.
+    workflow = load_yaml(project / GITHUB_WORKFLOW)
+    extra = "cpu" if "cpu" in accelerators else FACTS.variants[first].extra_name
+    assert f"uv sync --locked --extra {extra}" in runs(workflow["jobs"]["test"]["steps"])
+    swaps = {platform for platform, entry in matrix_of(workflow).items() if entry["torch"] == "cpu-index"}
+    assert swaps == (set() if "cpu" in accelerators else {"linux-x86_64", "windows-x86_64"})
+
+
+# --- the CPU swap, run for real against the index replica ----------------------------------
+
+
+@pytest.mark.lock
+@pytest.mark.parametrize(
+    ("ci", "answers"),
+    [
+        ("github", {"accelerator_strategy": "single", "accelerator": "cu130"}),
+        ("github", {"accelerator_strategy": "pypi"}),
+        ("gitlab", {"accelerator_strategy": "extras", "accelerators": ["cu130", "rocm7.14"]}),
+        (
+            "github",
+            {"layout": "virtual-workspace", "accelerator_strategy": "extras", "accelerators": ["cu130", "rocm7.14"]},
+        ),
+    ],
+    ids=["github-single-cu130", "github-pypi", "gitlab-extras-cu130+rocm7.14", "github-virtual-workspace-extras"],
+)
+def test_ci_installs_the_cpu_build_of_the_locked_torch(copie, pytorch_index: str, ci: str, answers: dict) -> None:
+    from interpreters import interpreter_for
+    from uv_runner import lock, run_uv
+
+    project = render(copie, ci=ci, docker=False, pre_commit=False, pytorch_index_url=pytorch_index, **answers)
+    chosen = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    python = interpreter_for(chosen["python_min"], chosen["python_max"])
+    if python is None:
+        pytest.skip(f"no Python {chosen['python_min']}–{chosen['python_max']} interpreter on this machine")
+    lock(project, python)
+    run_uv(["venv", "--quiet", "--python", str(python)], project)
+
+    script, env = cpu_swap_script(project, ci)
+    runner_temp = project.parent / f"{project.name}-runner-temp"
+    runner_temp.mkdir()
+    # The uv executable itself, as CI runs it: `python -m uv pip ...` would target this
+    # test run's own environment (uv's parent-interpreter hand-over), not the project's .venv.
+    uv = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
+    assert uv, "no uv executable"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("UV_INTERNAL")},
+        **env,
+        "RUNNER_TEMP": str(runner_temp),
+        "PATH": str(Path(uv).parent) + os.pathsep + os.environ["PATH"],
+    }
+    result = subprocess.run(
+        ["bash", "-eo", "pipefail", "-c", script], cwd=project, capture_output=True, text=True, timeout=900, env=env
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    def uv_in_project(*args: str) -> str:
+        done = subprocess.run([uv, *args], cwd=project, capture_output=True, text=True, env=env, timeout=300)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    listing = json.loads(uv_in_project("pip", "list", "--format", "json"))
+    installed = {p["name"]: p["version"] for p in listing}
+    own = {p["name"] for p in listing if p.get("editable_project_location")}  # the project, workspace members
+    assert installed["torch"].endswith("+cpu"), installed["torch"]
+    assert not [name for name in installed if GPU_PACKAGE.match(name)], installed
+    # Everything else is what uv.lock pins (the swap changes torch's family only).
+    extra = ["--extra", "cu130"] if answers["accelerator_strategy"] == "extras" else []
+    exported = uv_in_project(
+        "export",
+        "--locked",
+        "--quiet",
+        "--no-hashes",
+        "--no-annotate",
+        "--no-header",
+        "--no-emit-project",
+        "--format",
+        "requirements-txt",
+        *extra,
+    )
+    pins: dict[str, set[str]] = {}
+    for name, version in re.findall(r"^([A-Za-z0-9._-]+)==([^ ;\n]+)", exported, re.MULTILINE):
+        pins.setdefault(name, set()).add(version)
+    for name, version in installed.items():
+        if name not in ("torch", "torchvision", "torchaudio", *own):
+            assert version in pins.get(name, set()), f"{name} {version}: uv.lock pins {pins.get(name)}"
+    # uv run --no-sync keeps the CPU build.
+    assert (
+        uv_in_project("run", "--no-sync", "python", "-c", "import torch; print(torch.__version__)")
+        .strip()
+        .endswith("+cpu")
+    )
