@@ -93,18 +93,26 @@ LIVE_INDEX_URL = "https://download.pytorch.org/whl"
 
 
 @pytest.fixture(scope="session")
-def pytorch_index(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+def replica_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The static files of the PyTorch index replica, built once for all workers."""
+    from index_replica import build_replica
+
+    root = shared_dir(tmp_path_factory) / "pytorch-index-replica"
+    with _exclusive(root.with_suffix(".lock")):
+        build_replica(root, wheelhouse=_wheelhouse())
+    return root
+
+
+@pytest.fixture(scope="session")
+def pytorch_index(request: pytest.FixtureRequest, replica_root: Path):
     """Base URL of the PyTorch indexes the lock tests use: the local replica (served on
     127.0.0.1 for this session) or, with --live-index, the real ones."""
     if request.config.getoption("--live-index"):
         yield _reachable_live_index()
         return
-    from index_replica import ReplicaServer, build_replica
+    from index_replica import ReplicaServer
 
-    root = shared_dir(tmp_path_factory) / "pytorch-index-replica"
-    with _exclusive(root.with_suffix(".lock")):
-        build_replica(root, wheelhouse=_wheelhouse())
-    with ReplicaServer(root) as server:
+    with ReplicaServer(replica_root) as server:
         yield server.base_url
 
 

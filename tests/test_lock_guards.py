@@ -1,0 +1,119 @@
+"""The lock proof catches what it claims to catch.
+
+- `required-environments` turns "a platform has no wheel" into a failed lock; without it
+  the same lock succeeds and holds no torch at all for that platform (the field report).
+- A template that breaks a promise fails the lock matrix: a source without its marker
+  (macOS sent to a CUDA index), or torchvision left without a source (PyPI's build).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+from index_replica import ReplicaServer
+from interpreters import interpreter_for
+from template_versions import commit_all, isolated_git_env, replace_once, snapshot_template
+from test_lock import verify_lock
+from uv_runner import UvError, lock, locked_packages
+
+pytestmark = pytest.mark.lock
+
+ANSWERS = {
+    "accelerator_strategy": "single",
+    "accelerator": "cpu",
+    "platforms": ["linux-x86_64", "windows-x86_64", "macos-arm64"],
+    "torch_packages": ["torchvision"],
+    "ci": "none",
+    "pre_commit": False,
+}
+
+
+@pytest.fixture
+def python() -> Path:
+    executable = interpreter_for("3.11", "3.15")
+    if executable is None:
+        pytest.skip("no Python 3.11+ interpreter on this machine")
+    return executable
+
+
+@pytest.fixture
+def replica_without_windows(replica_root: Path, tmp_path: Path):
+    """The replica with every win_amd64 wheel taken off the cpu index."""
+    root = tmp_path / "replica-without-windows"
+    (root / "cpu").mkdir(parents=True)
+    (root / "files").symlink_to(replica_root / "files")
+    for project in (replica_root / "cpu").iterdir():
+        if project.is_dir():
+            page = (project / "index.html").read_text()
+            (root / "cpu" / project.name).mkdir()
+            kept = "\n".join(line for line in page.splitlines() if "win_amd64" not in line)
+            (root / "cpu" / project.name / "index.html").write_text(kept + "\n")
+    with ReplicaServer(root) as server:
+        yield server.base_url
+
+
+def drop_setting(pyproject: Path, key: str) -> None:
+    """Remove a multi-line `key = [...]` array from pyproject.toml."""
+    replace_once(pyproject, rf"^{key} = \[\n(?:    .*\n)*\]\n", "")
+
+
+def test_required_environments_turn_a_missing_wheel_into_a_failed_lock(
+        copie, replica_without_windows: str, python: Path) -> None:
+    result = copie.copy(extra_answers={**ANSWERS, "pytorch_index_url": replica_without_windows})
+    assert result.exit_code == 0, result.exception
+    project = result.project_dir
+
+    with pytest.raises(UvError, match=r"No solution found when resolving dependencies for split.*win32"):
+        lock(project, python)
+
+    # The same project without the guard: uv "succeeds" and Windows silently has no torch.
+    drop_setting(project / "pyproject.toml", "required-environments")
+    drop_setting(project / "pyproject.toml", "environments")
+    lock(project, python)
+    torch_wheels = [w["url"] for p in locked_packages(project) if p["name"] == "torch" for w in p.get("wheels", [])]
+    assert torch_wheels and not [url for url in torch_wheels if "win_amd64" in url]
+
+
+@pytest.fixture
+def broken_template(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A git copy of the template that a test breaks before rendering from it."""
+    for name, value in isolated_git_env(tmp_path / "home").items():
+        monkeypatch.setenv(name, value)
+    template = snapshot_template(tmp_path / "template")
+
+    def broken(path: str, pattern: str, replacement: str) -> Path:
+        replace_once(template / path, pattern, replacement)
+        commit_all(template, "break the template")
+        return template
+
+    return broken
+
+
+def test_a_source_without_its_marker_fails_the_lock_proof(copie, broken_template, pytorch_index: str,
+                                                           python: Path) -> None:
+    template = broken_template("template/_pyproject.jinja",
+                               re.escape('{% if source.marker %}, marker = "{{ source.marker }}"{% endif %}'), "")
+    result = copie.copy(extra_answers={**ANSWERS, "accelerator": "cu130", "pytorch_index_url": pytorch_index},
+                        template_dir=template)
+    assert result.exit_code == 0, result.exception
+    assert "marker" not in tomllib.loads((result.project_dir / "pyproject.toml").read_text())["tool"]["uv"]["sources"]
+    with pytest.raises(AssertionError, match="darwin|macos"):
+        lock(result.project_dir, python)
+        verify_lock(result.project_dir, {**ANSWERS, "accelerator": "cu130", "torch_min": "2.15",
+                                         "python_min": "3.11", "python_max": "3.15"}, pytorch_index, python)
+
+
+def test_torchvision_without_a_source_fails_the_lock_proof(copie, broken_template, pytorch_index: str,
+                                                            python: Path) -> None:
+    template = broken_template("extensions/uv_config.py", r"for package in served:",
+                               'for package in [p for p in served if p != "torchvision"]:')
+    answers = {**ANSWERS, "accelerator": "cu130", "torch_min": "2.15", "python_min": "3.11", "python_max": "3.15"}
+    result = copie.copy(extra_answers={**answers, "pytorch_index_url": pytorch_index}, template_dir=template)
+    assert result.exit_code == 0, result.exception
+    lock(result.project_dir, python)
+    with pytest.raises(AssertionError, match=r"torchvision.*expected"):
+        verify_lock(result.project_dir, answers, pytorch_index, python)
+
