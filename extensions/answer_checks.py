@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 from pytorch_facts import Facts, load_facts
-from uv_config import INTEL_MAC, release_blockers
+from uv_config import INTEL_MAC
 
 PEP508_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -197,21 +197,6 @@ def index_url(answer: str, question: str, *, required: bool, pytorch_index_url: 
 
 
 # --- torch release and Python range --------------------------------------------------------
-
-
-def torch_min(answer: str, facts: Facts | None = None) -> str:
-    facts = _facts(facts)
-    if facts.release(answer) is None:
-        return f"torch_min: {answer!r} is not a known torch release: choose one of {', '.join(facts.torch_minors)}"
-    return ""
-
-
-def python_minor(answer: str, question: str, facts: Facts | None = None) -> str:
-    minors = _facts(facts).python_minors
-    if answer not in minors:
-        return (f"{question}: {answer!r} is not a Python minor torch publishes wheels for: "
-                f"choose one of {', '.join(minors)}")
-    return ""
 
 
 def python_unavailable(minor: str, question: str, answers: dict, facts: Facts | None = None) -> str:
@@ -415,16 +400,6 @@ def docker(answer: bool, answers: dict, facts: Facts | None = None) -> str:
                 "so the lock cannot install in it: add linux-x86_64 or linux-aarch64 to platforms, or answer "
                 "docker=false")
     return ""
-
-
-def torch_range(answers: dict, facts: Facts | None = None) -> str:
-    """The final cross-check: does torch_min itself serve every answer?"""
-    facts = _facts(facts)
-    release = facts.release(answers["torch_min"])
-    if release is None:
-        return ""
-    blockers = release_blockers(release, answers)
-    return f"torch_min: {'; '.join(blockers)}" if blockers else ""
 
 
 # --- Workspace ------------------------------------------------------------------------------

@@ -25,8 +25,8 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from pytorch_facts import Facts, Release, load_facts
 from packaging.version import Version
+from pytorch_facts import Facts, Release, load_facts
 
 DEFAULT_PLATFORMS = ("linux-x86_64", "windows-x86_64", "macos-arm64")
 PLATFORM_SETS = {

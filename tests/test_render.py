@@ -95,8 +95,9 @@ def test_rendered_configuration_keeps_its_promises(copie, combo: Combination) ->
     used = {e["index"] for entries in sources.values() for e in entries}
     assert all(i["explicit"] is True for i in indexes.values())
     assert used == set(indexes), f"declared {sorted(indexes)} but sources use {sorted(used)}"
+    base_url = answers.get("pytorch_index_url", FACTS.default_index_url)
     for name, index in indexes.items():
-        assert index["url"] == f"{answers.get('pytorch_index_url', FACTS.default_index_url)}/{name.removeprefix('pytorch-')}"
+        assert index["url"] == f"{base_url}/{name.removeprefix('pytorch-')}"
 
     # Every torch package in use is wired to exactly the same sources.
     packages = ["torch", *answers["torch_packages"]]
@@ -158,7 +159,8 @@ def test_every_strategy_and_variant_is_in_the_matrix() -> None:
     assert strategies == {"pypi", "single", "per-platform", "extras"}
     singles = {c.answers["accelerator"] for c in COMBINATIONS if c.answers["accelerator_strategy"] == "single"}
     assert singles == set(FACTS.variants)
-    in_extras = {v for c in COMBINATIONS if c.answers["accelerator_strategy"] == "extras" for v in c.answers["accelerators"]}
+    extras = [c.answers for c in COMBINATIONS if c.answers["accelerator_strategy"] == "extras"]
+    in_extras = {v for answers in extras for v in answers["accelerators"]}
     assert in_extras == set(FACTS.variants)
     assert len({c.id for c in COMBINATIONS}) == len(COMBINATIONS)
 
