@@ -44,23 +44,61 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # What torch, torchvision and the generated tests install and import: a project of that
 # name would collide with its own dependency (distribution) or shadow it (import).
 DEPENDENCY_DISTRIBUTIONS = {
-    "filelock", "fsspec", "jinja2", "markupsafe", "mpmath", "networkx", "numpy", "pillow", "pytest",
-    "setuptools", "sympy", "typing-extensions",
+    "filelock",
+    "fsspec",
+    "jinja2",
+    "markupsafe",
+    "mpmath",
+    "networkx",
+    "numpy",
+    "pillow",
+    "pytest",
+    "setuptools",
+    "sympy",
+    "typing-extensions",
 }
 RESERVED_DISTRIBUTIONS = {
-    "torch", "torchvision", "torchaudio", "triton", "triton-rocm", "triton-xpu", "pin-pytorch",
+    "torch",
+    "torchvision",
+    "torchaudio",
+    "triton",
+    "triton-rocm",
+    "triton-xpu",
+    "pin-pytorch",
     *DEPENDENCY_DISTRIBUTIONS,
 }
 RESERVED_IMPORTS = {
-    "torch", "torchvision", "torchaudio", "triton", "tests", "test",
-    "filelock", "fsspec", "jinja2", "markupsafe", "mpmath", "networkx", "numpy", "PIL", "pytest", "_pytest",
-    "setuptools", "pkg_resources", "sympy", "typing_extensions",
+    "torch",
+    "torchvision",
+    "torchaudio",
+    "triton",
+    "tests",
+    "test",
+    "filelock",
+    "fsspec",
+    "jinja2",
+    "markupsafe",
+    "mpmath",
+    "networkx",
+    "numpy",
+    "PIL",
+    "pytest",
+    "_pytest",
+    "setuptools",
+    "pkg_resources",
+    "sympy",
+    "typing_extensions",
 }
 # Standard library modules newer than the Python running copier may be (3.14).
 NEWER_STDLIB = {"annotationlib", "compression"}
 # Built-in names (not the ones `site` adds, like `license`) a package import would rebind.
 BUILTIN_NAMES = {name for name in dir(builtins) if not name.startswith("_")} - {
-    "copyright", "credits", "exit", "help", "license", "quit",
+    "copyright",
+    "credits",
+    "exit",
+    "help",
+    "license",
+    "quit",
 }
 # The name template/pyproject.toml.jinja gives the default_index_url index.
 MIRROR_INDEX_NAME = "mirror"
@@ -83,23 +121,31 @@ def _listing(names) -> str:
 
 def distribution_name(answer: str, question: str) -> str:
     if not PEP508_NAME.match(answer or ""):
-        return (f"{question}: {answer!r} is not a valid distribution name (PEP 508: letters, digits, "
-                "'.', '-', '_', starting and ending with a letter or digit): choose a name like 'my-project'")
+        return (
+            f"{question}: {answer!r} is not a valid distribution name (PEP 508: letters, digits, "
+            "'.', '-', '_', starting and ending with a letter or digit): choose a name like 'my-project'"
+        )
     if canonicalize_name(answer) in RESERVED_DISTRIBUTIONS:
-        return (f"{question}: {answer!r} is the name of a package the project installs (torch, its companions "
-                "or their dependencies), so the project would collide with it: choose another name")
+        return (
+            f"{question}: {answer!r} is the name of a package the project installs (torch, its companions "
+            "or their dependencies), so the project would collide with it: choose another name"
+        )
     return ""
 
 
 def _import_problem(answer: str, question: str) -> str:
     if not answer.isidentifier() or not answer.isascii():
-        return (f"{question}: {answer!r} is not a valid Python import name (ASCII letters, digits and '_', "
-                "not starting with a digit)")
+        return (
+            f"{question}: {answer!r} is not a valid Python import name (ASCII letters, digits and '_', "
+            "not starting with a digit)"
+        )
     if keyword.iskeyword(answer):
         return f"{question}: {answer!r} is a Python keyword, so `import {answer}` is a syntax error"
     if answer in RESERVED_IMPORTS:
-        return (f"{question}: {answer!r} would shadow the installed package of that name, "
-                "which the project or torch imports")
+        return (
+            f"{question}: {answer!r} would shadow the installed package of that name, "
+            "which the project or torch imports"
+        )
     if answer in sys.stdlib_module_names or answer in NEWER_STDLIB:
         return f"{question}: {answer!r} would shadow the standard library module of that name"
     if answer in BUILTIN_NAMES:
@@ -153,14 +199,21 @@ def author_email(answer: str) -> str:
 # --- Index URLs ----------------------------------------------------------------------------
 
 
-def index_url(answer: str, question: str, *, required: bool, pytorch_index_url: str | None = None,
-              facts: Facts | None = None) -> str:
+def index_url(
+    answer: str, question: str, *, required: bool, pytorch_index_url: str | None = None, facts: Facts | None = None
+) -> str:
     """`pytorch_index_url`: the answer to that question, when checking default_index_url."""
     facts = _facts(facts)
     answer = answer or ""
     if not answer.strip():
-        return (f"{question}: an index URL is required: give the base URL of the PyTorch indexes "
-                f"(default {facts.default_index_url}) or your mirror of them") if required else ""
+        return (
+            (
+                f"{question}: an index URL is required: give the base URL of the PyTorch indexes "
+                f"(default {facts.default_index_url}) or your mirror of them"
+            )
+            if required
+            else ""
+        )
     if any(c.isspace() for c in answer):
         return f"{question}: {answer!r} contains whitespace: give the index URL without spaces"
     try:
@@ -174,25 +227,33 @@ def index_url(answer: str, question: str, *, required: bool, pytorch_index_url: 
         else:
             upper = MIRROR_INDEX_NAME.upper().replace("-", "_")
             names = f"here UV_INDEX_{upper}_USERNAME / UV_INDEX_{upper}_PASSWORD"
-        return (f"{question}: the URL embeds credentials, which would be written to pyproject.toml and uv.lock: "
-                "give the URL without them and set UV_INDEX_<NAME>_USERNAME / UV_INDEX_<NAME>_PASSWORD "
-                f"in the environment instead ({names})")
+        return (
+            f"{question}: the URL embeds credentials, which would be written to pyproject.toml and uv.lock: "
+            "give the URL without them and set UV_INDEX_<NAME>_USERNAME / UV_INDEX_<NAME>_PASSWORD "
+            f"in the environment instead ({names})"
+        )
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return (f"{question}: {answer!r} is not an http(s) URL: give the index's base URL, "
-                "e.g. https://mirror.example.org/whl")
+        return (
+            f"{question}: {answer!r} is not an http(s) URL: give the index's base URL, "
+            "e.g. https://mirror.example.org/whl"
+        )
     if parts.query or parts.fragment:
         return f"{question}: {answer!r} has a query or fragment: give the plain index base URL"
     last_segment = parts.path.rstrip("/").rsplit("/", 1)[-1]
     if question == "pytorch_index_url" and last_segment in facts.variants:
         base = answer.rstrip("/")[: -len(last_segment)].rstrip("/")
-        return (f"{question}: {answer!r} is the index of one variant ({last_segment}), but the template appends "
-                f"/<variant> to this base URL for each accelerator: give the base URL, {base!r}")
+        return (
+            f"{question}: {answer!r} is the index of one variant ({last_segment}), but the template appends "
+            f"/<variant> to this base URL for each accelerator: give the base URL, {base!r}"
+        )
     if pytorch_index_url:
         base = pytorch_index_url.rstrip("/")
         if answer.rstrip("/") == base or answer.startswith(base + "/"):
-            return (f"{question}: {answer!r} is one of the PyTorch indexes (pytorch_index_url), which carry only "
-                    "PyTorch's packages and a few of their dependencies, not everything the project needs: "
-                    "give a mirror of the whole package index, or leave it empty for uv's default index")
+            return (
+                f"{question}: {answer!r} is one of the PyTorch indexes (pytorch_index_url), which carry only "
+                "PyTorch's packages and a few of their dependencies, not everything the project needs: "
+                "give a mirror of the whole package index, or leave it empty for uv's default index"
+            )
     return ""
 
 
@@ -218,17 +279,23 @@ def python_unavailable(minor: str, question: str, answers: dict, facts: Facts | 
     needed = list(dict.fromkeys(m for m in (low, minor) if m))
     others = [r.minor for r in facts.releases if all(m in r.python for m in needed)]
     span = _minor_span(needed)
-    torch_fix = (f", or set torch_min to {others[0]} (the newest release with wheels for Python {span})" if others
-                 else f" (no torch release has wheels for Python {' and '.join(needed)})")
-    return (f"{question}: torch {release.minor} has wheels for Python {_minor_span(release.python)} only, "
-            f"not {minor}: {python_fix}{torch_fix}")
+    torch_fix = (
+        f", or set torch_min to {others[0]} (the newest release with wheels for Python {span})"
+        if others
+        else f" (no torch release has wheels for Python {' and '.join(needed)})"
+    )
+    return (
+        f"{question}: torch {release.minor} has wheels for Python {_minor_span(release.python)} only, "
+        f"not {minor}: {python_fix}{torch_fix}"
+    )
 
 
 def python_range(answers: dict, facts: Facts | None = None) -> str:
     """Checked at python_max, once both ends and torch_min are known (the per-choice reasons
     already refuse these; this also covers answers given as data)."""
-    return (python_unavailable(answers["python_min"], "python_min", answers, facts)
-            or python_unavailable(answers["python_max"], "python_max", answers, facts))
+    return python_unavailable(answers["python_min"], "python_min", answers, facts) or python_unavailable(
+        answers["python_max"], "python_max", answers, facts
+    )
 
 
 # --- Packages and platforms ----------------------------------------------------------------
@@ -239,7 +306,7 @@ def torch_package_unavailable(package: str, answers: dict, facts: Facts | None =
     release = facts.release(answers["torch_min"])
     if release is not None and not release.package_version(package):
         last = next((r for r in facts.releases if r.package_version(package)), None)
-        hint = (f" (its last release is {last.package_version(package)}, for torch {last.minor})" if last else "")
+        hint = f" (its last release is {last.package_version(package)}, for torch {last.minor})" if last else ""
         fix = f"drop it or set torch_min to {last.minor}" if last else "drop it"
         return f"torch_packages: {package} has no release for torch {release.minor}{hint}: {fix}"
     return ""
@@ -249,9 +316,11 @@ def platform_unavailable(platform: str, answers: dict, facts: Facts | None = Non
     facts = _facts(facts)
     last = facts.platforms[platform].last_release
     if platform == INTEL_MAC and last and Version(answers["python_min"]) > Version(last["python"][-1]):
-        return (f"platforms: {platform}: the last torch with Intel Mac wheels, {last['torch']}, supports Python "
-                f"up to {last['python'][-1]}, but python_min is {answers['python_min']}: drop {platform} or set "
-                f"python_min to {last['python'][-1]} or lower")
+        return (
+            f"platforms: {platform}: the last torch with Intel Mac wheels, {last['torch']}, supports Python "
+            f"up to {last['python'][-1]}, but python_min is {answers['python_min']}: drop {platform} or set "
+            f"python_min to {last['python'][-1]} or lower"
+        )
     return ""
 
 
@@ -270,8 +339,9 @@ def platforms_of_os(answers: dict, os_name: str, facts: Facts | None = None) -> 
 # --- Accelerators --------------------------------------------------------------------------
 
 
-def variant_unavailable(variant: str, question: str, answers: dict, facts: Facts | None = None,
-                        required_platforms: list[str] | None = None) -> str:
+def variant_unavailable(
+    variant: str, question: str, answers: dict, facts: Facts | None = None, required_platforms: list[str] | None = None
+) -> str:
     """Why `variant` cannot be the answer to `question`; "" when it can.
 
     `required_platforms`: platforms the variant must all serve (per-platform strategy);
@@ -285,20 +355,29 @@ def variant_unavailable(variant: str, question: str, answers: dict, facts: Facts
     release = facts.release(answers["torch_min"])
     if release is not None and variant not in release.variants:
         having = [r.minor for r in facts.releases if variant in r.variants]
-        fix = (f"choose another accelerator or set torch_min to {having[0]} (the newest release with it)" if having
-               else "choose another accelerator (no torch release has it)")
-        return (f"{question}: {variant} is not published for torch {release.minor} "
-                f"(torch {release.minor} has {', '.join(release.variants)}): {fix}")
+        fix = (
+            f"choose another accelerator or set torch_min to {having[0]} (the newest release with it)"
+            if having
+            else "choose another accelerator (no torch release has it)"
+        )
+        return (
+            f"{question}: {variant} is not published for torch {release.minor} "
+            f"(torch {release.minor} has {', '.join(release.variants)}): {fix}"
+        )
     served = facts.variants[variant].platforms
     chosen = answers.get("platforms") or []
     if required_platforms is not None:
         missing = [p for p in required_platforms if p not in served]
         if missing:
-            return (f"{question}: {variant} has no wheels for {', '.join(missing)} (it has wheels for "
-                    f"{', '.join(served)}): choose another accelerator or drop {', '.join(missing)}")
+            return (
+                f"{question}: {variant} has no wheels for {', '.join(missing)} (it has wheels for "
+                f"{', '.join(served)}): choose another accelerator or drop {', '.join(missing)}"
+            )
     elif not any(p in served for p in chosen):
-        return (f"{question}: {variant} has wheels only for {', '.join(served)}, none of the chosen platforms "
-                f"({', '.join(chosen)}): add one of them or choose another accelerator")
+        return (
+            f"{question}: {variant} has wheels only for {', '.join(served)}, none of the chosen platforms "
+            f"({', '.join(chosen)}): add one of them or choose another accelerator"
+        )
     return ""
 
 
@@ -320,9 +399,11 @@ def strategy_unavailable(strategy: str, answers: dict, facts: Facts | None = Non
     where = f"the chosen platforms ({_listing(chosen)})"
     if strategy == "per-platform":
         if not any(facts.platforms[p].os in ("linux", "windows") for p in chosen):
-            return (f"accelerator_strategy: per-platform picks one build for Linux and one for Windows, but none of "
-                    f"{where} is Linux or Windows (macOS always gets PyPI's build): choose pypi or add a Linux "
-                    "or Windows platform")
+            return (
+                f"accelerator_strategy: per-platform picks one build for Linux and one for Windows, but none of "
+                f"{where} is Linux or Windows (macOS always gets PyPI's build): choose pypi or add a Linux "
+                "or Windows platform"
+            )
         return ""
     if strategy not in ("single", "extras"):
         return ""
@@ -333,9 +414,11 @@ def strategy_unavailable(strategy: str, answers: dict, facts: Facts | None = Non
     release = facts.release(answers["torch_min"])
     torch = f"torch {release.minor}" if release else "torch"
     builds = "two accelerator builds" if needed == 2 else "an accelerator build"
-    return (f"accelerator_strategy: {strategy} needs {builds} "
-            f"with wheels for {where}, and {torch} has {'only ' + usable[0] if usable else 'none'} (macOS always "
-            f"gets PyPI's build): choose {'single or ' if usable else ''}pypi, or add a Linux or Windows platform")
+    return (
+        f"accelerator_strategy: {strategy} needs {builds} "
+        f"with wheels for {where}, and {torch} has {'only ' + usable[0] if usable else 'none'} (macOS always "
+        f"gets PyPI's build): choose {'single or ' if usable else ''}pypi, or add a Linux or Windows platform"
+    )
 
 
 # The strategy each accelerator question belongs to.
@@ -366,14 +449,18 @@ def unused_accelerator(question: str, answer, answers: dict, facts: Facts | None
     wanted = ACCELERATOR_QUESTIONS[question]
     shown = ", ".join(answer) if isinstance(answer, list) else answer
     if strategy != wanted:
-        return (f"{question}: {shown} was given, but accelerator_strategy is {strategy}, which does not use "
-                f"{question}: drop {question}, or set accelerator_strategy={wanted}")
+        return (
+            f"{question}: {shown} was given, but accelerator_strategy is {strategy}, which does not use "
+            f"{question}: drop {question}, or set accelerator_strategy={wanted}"
+        )
     if question.endswith("_accelerator"):
         os_name = question.split("_")[0]
         if not platforms_of_os(answers, os_name, facts):
             chosen = _listing(answers.get("platforms") or [])
-            return (f"{question}: {shown} was given, but none of the chosen platforms ({chosen}) is "
-                    f"{os_name.capitalize()}: drop {question}, or add a {os_name.capitalize()} platform")
+            return (
+                f"{question}: {shown} was given, but none of the chosen platforms ({chosen}) is "
+                f"{os_name.capitalize()}: drop {question}, or add a {os_name.capitalize()} platform"
+            )
     return ""
 
 
@@ -383,8 +470,10 @@ def accelerators(answer: list[str], answers: dict, facts: Facts | None = None) -
         return unused
     if len(answer or []) < 2:
         picked = f"only {answer[0]}" if answer else "none"
-        return (f"accelerators: the extras strategy needs at least two accelerators to choose from at sync time "
-                f"({picked} chosen): add another, or use accelerator_strategy 'single'")
+        return (
+            f"accelerators: the extras strategy needs at least two accelerators to choose from at sync time "
+            f"({picked} chosen): add another, or use accelerator_strategy 'single'"
+        )
     return next(filter(None, (variant_unavailable(v, "accelerators", answers, facts) for v in answer)), "")
 
 
@@ -396,9 +485,11 @@ def docker(answer: bool, answers: dict, facts: Facts | None = None) -> str:
     facts = _facts(facts)
     chosen = answers.get("platforms") or []
     if answer and not any(facts.platforms[p].os == "linux" for p in chosen):
-        return (f"docker: a Docker image runs Linux, but none of the chosen platforms ({_listing(chosen)}) is Linux, "
-                "so the lock cannot install in it: add linux-x86_64 or linux-aarch64 to platforms, or answer "
-                "docker=false")
+        return (
+            f"docker: a Docker image runs Linux, but none of the chosen platforms ({_listing(chosen)}) is Linux, "
+            "so the lock cannot install in it: add linux-x86_64 or linux-aarch64 to platforms, or answer "
+            "docker=false"
+        )
     return ""
 
 
@@ -409,7 +500,7 @@ def workspace_members(answer, answers: dict) -> str:
     """Member names: a non-empty list of distinct distribution names whose import names
     (`-`/`.` -> `_`) are valid and that collide neither with each other nor the root."""
     if not isinstance(answer, list) or not answer or not all(isinstance(name, str) for name in answer):
-        return "workspace_members: give a list of member names, e.g. [\"core\", \"train\"]"
+        return 'workspace_members: give a list of member names, e.g. ["core", "train"]'
     seen: set[str] = set()
     for name in answer:
         problem = distribution_name(name, "workspace_members")

@@ -94,23 +94,29 @@ def default_variant(context, question: str) -> str:
 @pass_context
 def platform_choices(context) -> str:
     answers = _answers(context)
-    return _choices_json(_choice(p.label, name, answer_checks.platform_unavailable(name, answers))
-                for name, p in load_facts().platforms.items())
+    return _choices_json(
+        _choice(p.label, name, answer_checks.platform_unavailable(name, answers))
+        for name, p in load_facts().platforms.items()
+    )
 
 
 @pass_context
 def torch_package_choices(context) -> str:
     answers = _answers(context)
-    return _choices_json(_choice(name, name, answer_checks.torch_package_unavailable(name, answers))
-                for name in ("torchvision", "torchaudio"))
+    return _choices_json(
+        _choice(name, name, answer_checks.torch_package_unavailable(name, answers))
+        for name in ("torchvision", "torchaudio")
+    )
 
 
 @pass_context
 def python_choices(context, question: str) -> str:
     """Choices for python_min / python_max; minors torch_min cannot serve carry their reason."""
     answers = _answers(context)
-    return _choices_json(_choice(minor, minor, answer_checks.python_unavailable(minor, question, answers))
-                         for minor in load_facts().python_minors)
+    return _choices_json(
+        _choice(minor, minor, answer_checks.python_unavailable(minor, question, answers))
+        for minor in load_facts().python_minors
+    )
 
 
 @pass_context

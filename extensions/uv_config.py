@@ -117,8 +117,11 @@ def variants_in_use(answers: dict) -> list[str]:
 
 def release_blockers(release: Release, answers: dict) -> list[str]:
     """Why `release` cannot serve the answers (empty when it can)."""
-    blockers = [f"{name} is not published for torch {release.torch}" for name in variants_in_use(answers)
-                if name not in release.variants]
+    blockers = [
+        f"{name} is not published for torch {release.torch}"
+        for name in variants_in_use(answers)
+        if name not in release.variants
+    ]
     for package in answers.get("torch_packages", []):
         if not release.package_version(package):
             blockers.append(f"{package} has no release for torch {release.torch}")
@@ -168,8 +171,11 @@ def _routes(answers: dict, modern: list[str], facts: Facts) -> list[Route]:
         variant = facts.variants[name]
         served = [p for p in modern if p in variant.platforms]
         if strategy == "per-platform":
-            oses = [os for os, key in (("linux", "linux_accelerator"), ("windows", "windows_accelerator"))
-                    if answers.get(key) == name]
+            oses = [
+                os
+                for os, key in (("linux", "linux_accelerator"), ("windows", "windows_accelerator"))
+                if answers.get(key) == name
+            ]
             served = [p for p in served if facts.platforms[p].os in oses]
         extra = variant.extra_name if strategy == "extras" else None
         routes.append(Route(variant, tuple(served), platform_marker(served, answers["platforms"], facts), extra))
@@ -192,8 +198,14 @@ def _bounds(package: str, releases: list[Release], next_release: Release | None)
     return spec
 
 
-def _requirements(releases: list[Release], next_release: Release | None, packages: list[str],
-                  intel_mac: dict | None, routes: list[Route], facts: Facts) -> list[str]:
+def _requirements(
+    releases: list[Release],
+    next_release: Release | None,
+    packages: list[str],
+    intel_mac: dict | None,
+    routes: list[Route],
+    facts: Facts,
+) -> list[str]:
     """Requirement strings for the torch family plus the triton companions of `routes`."""
     not_intel_mac = "platform_machine != 'x86_64' or sys_platform != 'darwin'"
     lines = []

@@ -25,8 +25,9 @@ def render_member(template_dir: Path, project_dir: Path, member: str, answers: d
     target = project_dir / "packages" / member
     if target.exists():
         return False
-    environment = Environment(loader=FileSystemLoader(template_dir), undefined=StrictUndefined,
-                              keep_trailing_newline=True)
+    environment = Environment(
+        loader=FileSystemLoader(template_dir), undefined=StrictUndefined, keep_trailing_newline=True
+    )
     context = {**answers, "member": member, "member_package": import_name(member)}
     for source in sorted(template_dir.rglob("*.jinja")):
         relative = source.relative_to(template_dir).as_posix()

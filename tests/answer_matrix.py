@@ -108,8 +108,11 @@ def combinations(facts: Facts | None = None) -> list[Combination]:
         windows_choices = ["pypi", *[v for v in facts.variants if _covers(v, windows, facts)]] if windows else [None]
         if set_name != "3os":
             linux_choices = linux_choices[:3]  # the full pairing runs on the default set
-        pairs = zip(linux_choices, itertools.cycle(windows_choices)) if len(linux_choices) >= len(windows_choices) \
+        pairs = (
+            zip(linux_choices, itertools.cycle(windows_choices))
+            if len(linux_choices) >= len(windows_choices)
             else zip(itertools.cycle(linux_choices), windows_choices)
+        )
         for linux_choice, windows_choice in pairs:
             used = [v for v in (linux_choice, windows_choice) if v not in (None, "pypi")]
             release = newest_release_with(used, facts)
@@ -119,8 +122,11 @@ def combinations(facts: Facts | None = None) -> list[Combination]:
             if windows_choice is not None:
                 extra["windows_accelerator"] = windows_choice
             answers = _answers("per-platform", platforms, release, facts, **extra)
-            combos.append(Combination(
-                f"perplatform-{linux_choice}-{windows_choice or 'none'}-{set_name}-t{release.minor}", answers))
+            combos.append(
+                Combination(
+                    f"perplatform-{linux_choice}-{windows_choice or 'none'}-{set_name}-t{release.minor}", answers
+                )
+            )
 
     for first, second in itertools.combinations(facts.variants, 2):
         release = newest_release_with([first, second], facts)
@@ -142,38 +148,80 @@ LAYOUT_SUFFIX = {"workspace": "ws", "virtual-workspace": "vws"}
 
 
 def _in_workspaces(combos: list[Combination]) -> list[Combination]:
-    chosen = [c for c in combos if not c.lock_skip and (
-        set(c.answers["platforms"]) in (set(PLATFORM_SETS["3os"]), set(PLATFORM_SETS["all"]))
-        and (c.answers["accelerator_strategy"] != "extras" or "cpu" in c.answers["accelerators"]))]
-    return [Combination(f"{c.id}-{suffix}", {**c.answers, "layout": layout, "workspace_members": WORKSPACE_MEMBERS})
-            for layout, suffix in LAYOUT_SUFFIX.items() for c in chosen]
+    chosen = [
+        c
+        for c in combos
+        if not c.lock_skip
+        and (
+            set(c.answers["platforms"]) in (set(PLATFORM_SETS["3os"]), set(PLATFORM_SETS["all"]))
+            and (c.answers["accelerator_strategy"] != "extras" or "cpu" in c.answers["accelerators"])
+        )
+    ]
+    return [
+        Combination(f"{c.id}-{suffix}", {**c.answers, "layout": layout, "workspace_members": WORKSPACE_MEMBERS})
+        for layout, suffix in LAYOUT_SUFFIX.items()
+        for c in chosen
+    ]
 
 
 def _edge_cases(facts: Facts) -> list[Combination]:
     newest, oldest = facts.newest, facts.releases[-1]
     combos = [
-        Combination("single-cu130-torchonly", _answers("single", DEFAULT_PLATFORMS, newest, facts,
-                                                        accelerator="cu130", torch_packages=[])),
-        Combination("single-cpu-mirror", _answers("single", DEFAULT_PLATFORMS, newest, facts, accelerator="cpu",
-                                                  default_index_url=MIRROR_URL),
-                    lock_skip="default_index_url points at a company mirror, which this machine cannot reach"),
+        Combination(
+            "single-cu130-torchonly",
+            _answers("single", DEFAULT_PLATFORMS, newest, facts, accelerator="cu130", torch_packages=[]),
+        ),
+        Combination(
+            "single-cpu-mirror",
+            _answers("single", DEFAULT_PLATFORMS, newest, facts, accelerator="cpu", default_index_url=MIRROR_URL),
+            lock_skip="default_index_url points at a company mirror, which this machine cannot reach",
+        ),
     ]
     with_audio = [r for r in facts.releases if r.torchaudio]
     if with_audio:
         release = with_audio[0]
         variant = release.variants[-1]
-        combos.append(Combination(
-            f"single-{variant}-audio-t{release.minor}",
-            _answers("single", DEFAULT_PLATFORMS, release, facts, accelerator=variant,
-                     torch_packages=["torchvision", "torchaudio"])))
-        combos.append(Combination(
-            f"extras-audio-t{release.minor}",
-            _answers("extras", PLATFORM_SETS["all"], release, facts, accelerators=list(release.variants[:3]),
-                     torch_packages=["torchvision", "torchaudio"])))
-    combos.append(Combination(f"single-cpu-oldest-t{oldest.minor}",
-                              _answers("single", PLATFORM_SETS["all"], oldest, facts, accelerator="cpu")))
+        combos.append(
+            Combination(
+                f"single-{variant}-audio-t{release.minor}",
+                _answers(
+                    "single",
+                    DEFAULT_PLATFORMS,
+                    release,
+                    facts,
+                    accelerator=variant,
+                    torch_packages=["torchvision", "torchaudio"],
+                ),
+            )
+        )
+        combos.append(
+            Combination(
+                f"extras-audio-t{release.minor}",
+                _answers(
+                    "extras",
+                    PLATFORM_SETS["all"],
+                    release,
+                    facts,
+                    accelerators=list(release.variants[:3]),
+                    torch_packages=["torchvision", "torchaudio"],
+                ),
+            )
+        )
+    combos.append(
+        Combination(
+            f"single-cpu-oldest-t{oldest.minor}",
+            _answers("single", PLATFORM_SETS["all"], oldest, facts, accelerator="cpu"),
+        )
+    )
     newest_python = max(facts.python_minors, key=Version)
-    narrow = _answers("single", DEFAULT_PLATFORMS, newest, facts, accelerator="cu130",
-                      python_min=newest_python, python_max=newest_python)
+    narrow = _answers(
+        "single",
+        DEFAULT_PLATFORMS,
+        newest,
+        facts,
+        accelerator="cu130",
+        python_min=newest_python,
+        python_max=newest_python,
+    )
     combos.append(Combination(f"single-cu130-py{newest_python}", narrow))
     return combos

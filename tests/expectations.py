@@ -62,8 +62,11 @@ def variants_used(answers: dict) -> list[str]:
     if strategy == "extras":
         return list(answers["accelerators"])
     if strategy == "per-platform":
-        chosen = [answers.get(f"{os_name}_accelerator", PYPI) for os_name in ("linux", "windows")
-                  if any(p.startswith(os_name) for p in answers["platforms"])]
+        chosen = [
+            answers.get(f"{os_name}_accelerator", PYPI)
+            for os_name in ("linux", "windows")
+            if any(p.startswith(os_name) for p in answers["platforms"])
+        ]
         return [v for v in chosen if v != PYPI]
     return []
 
@@ -80,9 +83,11 @@ def expected_release(answers: dict, facts: Facts | None = None) -> str:
     for release in reversed(facts.releases):  # oldest first
         if tuple(int(part) for part in release.torch.split(".")[:2]) < floor:
             continue
-        serves = (all(v in release.variants for v in variants_used(answers))
-                  and all(release.package_version(p) for p in answers["torch_packages"])
-                  and all(p in release.python for p in pythons))
+        serves = (
+            all(v in release.variants for v in variants_used(answers))
+            and all(release.package_version(p) for p in answers["torch_packages"])
+            and all(p in release.python for p in pythons)
+        )
         if not serves:
             break
         newest = release.torch

@@ -37,8 +37,12 @@ def _candidates() -> list[Path]:
 
 def _minor_of(executable: Path) -> str | None:
     try:
-        result = subprocess.run([str(executable), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                                capture_output=True, text=True, timeout=20)
+        result = subprocess.run(
+            [str(executable), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     return result.stdout.strip() if result.returncode == 0 else None

@@ -30,8 +30,10 @@ def lockable(combo: Combination) -> Path:
         pytest.skip(f"{combo.id}: {combo.lock_skip}")
     python = interpreter_for(combo.answers["python_min"], combo.answers["python_max"])
     if python is None:
-        pytest.skip(f"{combo.id}: no Python {combo.answers['python_min']}–{combo.answers['python_max']} "
-                    f"interpreter on this machine (have {', '.join(interpreters())})")
+        pytest.skip(
+            f"{combo.id}: no Python {combo.answers['python_min']}–{combo.answers['python_max']} "
+            f"interpreter on this machine (have {', '.join(interpreters())})"
+        )
     return python
 
 
@@ -47,8 +49,11 @@ def verify_lock(project: Path, answers: dict, index_base: str, python: Path) -> 
         if "sdist" in package:
             assert package["sdist"].get("hash"), f"{package['name']}: sdist without hash"
     # The package whose requirements carry torch's bounds and extras.
-    project_name = "pin-pytorch" if answers.get("layout") == "virtual-workspace" else next(
-        p["name"] for p in packages if p.get("source", {}).get("editable") == ".")
+    project_name = (
+        "pin-pytorch"
+        if answers.get("layout") == "virtual-workspace"
+        else next(p["name"] for p in packages if p.get("source", {}).get("editable") == ".")
+    )
 
     release = expected_release(answers, FACTS)
     chosen = ["torch", *answers["torch_packages"]]
@@ -102,8 +107,9 @@ def selections(answers: dict) -> list[tuple[str, ...]]:
 
 
 @pytest.mark.parametrize("combo", COMBINATIONS, ids=[c.id for c in COMBINATIONS])
-def test_combination_locks_and_installs_the_right_build(copie, pytorch_index, combo: Combination,
-                                                         record_property) -> None:
+def test_combination_locks_and_installs_the_right_build(
+    copie, pytorch_index, combo: Combination, record_property
+) -> None:
     python = lockable(combo)
     result = copie.copy(extra_answers={**combo.answers, "pytorch_index_url": pytorch_index})
     assert result.exit_code == 0, result.exception

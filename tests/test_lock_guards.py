@@ -61,7 +61,8 @@ def drop_setting(pyproject: Path, key: str) -> None:
 
 
 def test_required_environments_turn_a_missing_wheel_into_a_failed_lock(
-        copie, replica_without_windows: str, python: Path) -> None:
+    copie, replica_without_windows: str, python: Path
+) -> None:
     result = copie.copy(extra_answers={**ANSWERS, "pytorch_index_url": replica_without_windows})
     assert result.exit_code == 0, result.exception
     project = result.project_dir
@@ -92,28 +93,38 @@ def broken_template(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     return broken
 
 
-def test_a_source_without_its_marker_fails_the_lock_proof(copie, broken_template, pytorch_index: str,
-                                                           python: Path) -> None:
-    template = broken_template("template/_pyproject.jinja",
-                               re.escape('{% if source.marker %}, marker = "{{ source.marker }}"{% endif %}'), "")
-    result = copie.copy(extra_answers={**ANSWERS, "accelerator": "cu130", "pytorch_index_url": pytorch_index},
-                        template_dir=template)
+def test_a_source_without_its_marker_fails_the_lock_proof(
+    copie, broken_template, pytorch_index: str, python: Path
+) -> None:
+    template = broken_template(
+        "template/_pyproject.jinja", re.escape('{% if source.marker %}, marker = "{{ source.marker }}"{% endif %}'), ""
+    )
+    result = copie.copy(
+        extra_answers={**ANSWERS, "accelerator": "cu130", "pytorch_index_url": pytorch_index}, template_dir=template
+    )
     assert result.exit_code == 0, result.exception
     assert "marker" not in tomllib.loads((result.project_dir / "pyproject.toml").read_text())["tool"]["uv"]["sources"]
     with pytest.raises(AssertionError, match="darwin|macos"):
         lock(result.project_dir, python)
-        verify_lock(result.project_dir, {**ANSWERS, "accelerator": "cu130", "torch_min": "2.15",
-                                         "python_min": "3.11", "python_max": "3.15"}, pytorch_index, python)
+        verify_lock(
+            result.project_dir,
+            {**ANSWERS, "accelerator": "cu130", "torch_min": "2.15", "python_min": "3.11", "python_max": "3.15"},
+            pytorch_index,
+            python,
+        )
 
 
-def test_torchvision_without_a_source_fails_the_lock_proof(copie, broken_template, pytorch_index: str,
-                                                            python: Path) -> None:
-    template = broken_template("extensions/uv_config.py", r"for package in served:",
-                               'for package in [p for p in served if p != "torchvision"]:')
+def test_torchvision_without_a_source_fails_the_lock_proof(
+    copie, broken_template, pytorch_index: str, python: Path
+) -> None:
+    template = broken_template(
+        "extensions/uv_config.py",
+        r"for package in served:",
+        'for package in [p for p in served if p != "torchvision"]:',
+    )
     answers = {**ANSWERS, "accelerator": "cu130", "torch_min": "2.15", "python_min": "3.11", "python_max": "3.15"}
     result = copie.copy(extra_answers={**answers, "pytorch_index_url": pytorch_index}, template_dir=template)
     assert result.exit_code == 0, result.exception
     lock(result.project_dir, python)
     with pytest.raises(AssertionError, match=r"torchvision.*expected"):
         verify_lock(result.project_dir, answers, pytorch_index, python)
-

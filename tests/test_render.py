@@ -62,8 +62,11 @@ def check_workspace(project: Path, pyproject: dict, answers: dict) -> None:
 
 def index_of(entries: list[dict], env: dict, extra: str | None) -> str:
     """The index uv uses for a package with these source entries on `env` (PYPI when none applies)."""
-    applying = [e for e in entries
-                if e.get("extra") in (None, extra) and Marker(e.get("marker", "python_version > '0'")).evaluate(env)]
+    applying = [
+        e
+        for e in entries
+        if e.get("extra") in (None, extra) and Marker(e.get("marker", "python_version > '0'")).evaluate(env)
+    ]
     assert len(applying) <= 1, f"several sources apply at once: {applying}"
     return applying[0]["index"] if applying else PYPI
 
@@ -151,7 +154,8 @@ def test_rendered_configuration_keeps_its_promises(copie, combo: Combination) ->
 
     if answers.get("default_index_url"):
         assert [i for i in uv["index"] if i.get("default")] == [
-            {"name": "mirror", "url": answers["default_index_url"], "default": True}]
+            {"name": "mirror", "url": answers["default_index_url"], "default": True}
+        ]
 
 
 def test_every_strategy_and_variant_is_in_the_matrix() -> None:

@@ -22,8 +22,9 @@ class UvError(AssertionError):
 
 def run_uv(args: list[str], project: Path, env: dict | None = None, timeout: int = 600) -> str:
     """Run `uv <args>` in `project`; raise with uv's own output when it fails."""
-    result = subprocess.run([*UV, *args], cwd=project, capture_output=True, text=True, timeout=timeout,
-                            env={**os.environ, **(env or {})})
+    result = subprocess.run(
+        [*UV, *args], cwd=project, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})}
+    )
     if result.returncode != 0:
         raise UvError(f"uv {' '.join(args)} failed ({result.returncode}):\n{result.stderr}{result.stdout}")
     return result.stderr + result.stdout
@@ -47,15 +48,30 @@ class Planned:
         return self.version.partition("+")[0]
 
 
-def planned_install(project: Path, platform: str, python: Path, extra: str | None = None,
-                    facts: Facts | None = None, selection: tuple[str, ...] = ()) -> dict[str, Planned]:
+def planned_install(
+    project: Path,
+    platform: str,
+    python: Path,
+    extra: str | None = None,
+    facts: Facts | None = None,
+    selection: tuple[str, ...] = (),
+) -> dict[str, Planned]:
     """What `uv sync --locked` would install on `platform` (offline: only the lock is read).
 
     `selection`: uv's package selection, e.g. ("--all-packages",) or ("--package", "core").
     """
     target = (facts or load_facts()).platforms[platform]
-    args = ["sync", "--locked", "--dry-run", "--offline", "--python", str(python),
-            "--python-platform", target.uv_python_platform, *selection]
+    args = [
+        "sync",
+        "--locked",
+        "--dry-run",
+        "--offline",
+        "--python",
+        str(python),
+        "--python-platform",
+        target.uv_python_platform,
+        *selection,
+    ]
     if extra:
         args += ["--extra", extra]
     env = {"MACOSX_DEPLOYMENT_TARGET": target.macos_deployment_target} if target.macos_deployment_target else {}
@@ -84,5 +100,8 @@ def source_of(packages: list[dict], project_name: str, name: str, version: str, 
         return candidates
     project = next(p for p in packages if p["name"] == project_name)
     edges = project.get("optional-dependencies", {}).get(extra, []) if extra else project.get("dependencies", [])
-    return {e["source"]["registry"] for e in edges if e["name"] == name and e.get("version", version) == version
-            and "source" in e} or candidates
+    return {
+        e["source"]["registry"]
+        for e in edges
+        if e["name"] == name and e.get("version", version) == version and "source" in e
+    } or candidates
