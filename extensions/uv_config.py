@@ -83,9 +83,13 @@ class TorchConfig:
         route = self.route_for(platform, extra)
         if route is not None:
             return f"{route.variant.label} (`{route.variant.index_name}`)"
-        pypi_build = load_facts().variants[self.newest.pypi[platform]]
-        kind = "CPU/MPS" if platform.startswith("macos") else pypi_build.label
-        return f"PyPI's build ({kind})"
+        return f"PyPI's build ({self.pypi_build(platform)})"
+
+    def pypi_build(self, platform: str) -> str:
+        """What PyPI's own torch is on `platform`, e.g. "CUDA 13.2" or "CPU/MPS"."""
+        if platform.startswith("macos"):
+            return "CPU/MPS"
+        return load_facts().variants[self.newest.pypi[platform]].label
 
 
 class ConfigError(ValueError):
@@ -117,11 +121,11 @@ def variants_in_use(answers: dict) -> list[str]:
 
 def release_blockers(release: Release, answers: dict) -> list[str]:
     """Why `release` cannot serve the answers (empty when it can)."""
-    blockers = [
-        f"{name} is not published for torch {release.torch}"
-        for name in variants_in_use(answers)
-        if name not in release.variants
-    ]
+    blockers = []
+    missing_variants = [name for name in variants_in_use(answers) if name not in release.variants]
+    if missing_variants:
+        verb = "is" if len(missing_variants) == 1 else "are"
+        blockers.append(f"{' and '.join(missing_variants)} {verb} not published for torch {release.torch}")
     for package in answers.get("torch_packages", []):
         if not release.package_version(package):
             blockers.append(f"{package} has no release for torch {release.torch}")
