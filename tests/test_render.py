@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -193,3 +195,8 @@ def test_rendered_text_is_clean_and_reproducible(copie, combo: Combination) -> N
         most_blank_lines = 2 if relative.suffix == ".py" else 1  # PEP 8 separates definitions by two
         assert "\n" * (most_blank_lines + 2) not in text, f"{relative} has runs of blank lines"
         assert not any(line != line.rstrip() for line in text.splitlines()), f"trailing whitespace in {relative}"
+    for check in (["check"], ["format", "--check"]):
+        ruff = subprocess.run(
+            [sys.executable, "-m", "ruff", *check, "--no-cache", "."], cwd=first, capture_output=True, text=True
+        )
+        assert ruff.returncode == 0, f"ruff {' '.join(check)} fails on the rendered project:\n{ruff.stdout}"
