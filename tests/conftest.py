@@ -96,10 +96,11 @@ LIVE_INDEX_URL = "https://download.pytorch.org/whl"
 def replica_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The static files of the PyTorch index replica, built once for all workers."""
     from index_replica import build_replica
+    from wheelhouse import wheelhouse
 
     root = shared_dir(tmp_path_factory) / "pytorch-index-replica"
     with _exclusive(root.with_suffix(".lock")):
-        build_replica(root, wheelhouse=_wheelhouse())
+        build_replica(root, wheelhouse=wheelhouse())
     return root
 
 
@@ -124,14 +125,6 @@ def _reachable_live_index() -> str:
     except OSError as error:
         pytest.skip(f"--live-index: the PyTorch index cannot be reached from this machine ({error})")
     return LIVE_INDEX_URL
-
-
-def _wheelhouse() -> Path | None:
-    """Real wheels to serve in the replica (TORCH_UV_WHEELHOUSE, else pip's find-links)."""
-    for candidate in (os.environ.get("TORCH_UV_WHEELHOUSE"), os.environ.get("PIP_FIND_LINKS")):
-        if candidate and Path(candidate).is_dir():
-            return Path(candidate)
-    return None
 
 
 @contextlib.contextmanager

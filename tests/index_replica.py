@@ -48,6 +48,7 @@ import email.parser
 import hashlib
 import html
 import io
+import os
 import shutil
 import tempfile
 import threading
@@ -55,6 +56,7 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
+from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -242,6 +244,17 @@ class _Handler(SimpleHTTPRequestHandler):
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-cache")
         super().end_headers()
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        super().send_response(code, message)
+        if code == HTTPStatus.NOT_MODIFIED:
+            # uv treats a 304 without a validator as unusable and downloads the file again
+            # (about 700 MB per project for a real torch wheel).
+            try:
+                modified = os.stat(self.translate_path(self.path)).st_mtime
+            except OSError:
+                return
+            self.send_header("Last-Modified", self.date_time_string(modified))
 
     def log_message(self, format: str, *args: object) -> None:
         pass

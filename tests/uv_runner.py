@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from pytorch_facts import Facts, load_facts
+from uv import find_uv_bin
 
-UV = [sys.executable, "-m", "uv"]
+# The uv binary itself: `python -m uv` would export this repository's VIRTUAL_ENV into the
+# generated projects' commands.
+UV = [find_uv_bin()]
 INSTALL_LINE = re.compile(r"^ \+ (?P<name>[A-Za-z0-9._-]+)==(?P<version>\S+)$", re.MULTILINE)
 
 
