@@ -40,7 +40,8 @@ def isolated_tools(tmp_path_factory: pytest.TempPathFactory) -> None:
     os.environ["UV_PYTHON_DOWNLOADS"] = "never"
     os.environ["UV_NO_CONFIG"] = "1"
     os.environ.setdefault("UV_CACHE_DIR", str(shared_dir(tmp_path_factory) / "uv-cache"))
-    for name in ("UV_INDEX", "UV_INDEX_URL", "UV_EXTRA_INDEX_URL", "UV_DEFAULT_INDEX", "UV_FIND_LINKS"):
+    # `uv run pytest` activates this repository's .venv: generated projects must use their own.
+    for name in ("UV_INDEX", "UV_INDEX_URL", "UV_EXTRA_INDEX_URL", "UV_DEFAULT_INDEX", "UV_FIND_LINKS", "VIRTUAL_ENV"):
         os.environ.pop(name, None)
 
 

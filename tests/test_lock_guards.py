@@ -67,7 +67,7 @@ def test_required_environments_turn_a_missing_wheel_into_a_failed_lock(
     assert result.exit_code == 0, result.exception
     project = result.project_dir
 
-    with pytest.raises(UvError, match=r"No solution found when resolving dependencies for split.*win32"):
+    with pytest.raises(UvError, match=r"(?s)No solution found when resolving dependencies for split.*win32"):
         lock(project, python)
 
     # The same project without the guard: uv "succeeds" and Windows silently has no torch.
