@@ -112,6 +112,17 @@ def full_cases() -> list[Case]:
     cases.append(
         Case("extras-4", {"accelerator_strategy": "extras", "accelerators": ["cpu", "cu130", "rocm7.14", "xpu"]}, THREE)
     )
+    # The same shapes with the Python range a project actually supports (two minors instead
+    # of torch's five): the guide's config has no way to say it; ours bounds `environments`.
+    two_minors = {"python_min": "3.12", "python_max": "3.13"}
+    cases.append(Case("single-3-py3.12-3.13", {**shapes["single"], **two_minors}, THREE))
+    cases.append(
+        Case(
+            "extras-2-py3.12-3.13",
+            {"accelerator_strategy": "extras", "accelerators": ["cpu", "cu130"], **two_minors},
+            THREE,
+        )
+    )
     return cases
 
 
