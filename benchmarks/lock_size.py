@@ -545,23 +545,20 @@ def matrix_samples(n_single: int, extra_counts: list[int], seed: int) -> tuple[l
     from answer_matrix import combinations
 
     combos = combinations(load_facts())
-    singles = [
-        c
-        for c in combos
-        if c.answers["accelerator_strategy"] == "single"
-        and not c.lock_skip
-        and c.answers.get("layout", "project") == "project"
-        and interpreter(c.answers) is not None
-    ]
+
+    def lockable_projects(strategy: str) -> list:
+        return [
+            c
+            for c in combos
+            if c.answers["accelerator_strategy"] == strategy
+            and not c.lock_skip
+            and c.answers.get("layout", "project") == "project"
+            and interpreter(c.answers) is not None
+        ]
+
+    singles = lockable_projects("single")
     sample = random.Random(seed).sample(singles, min(n_single, len(singles)))
-    extras = [
-        c
-        for c in combos
-        if c.answers["accelerator_strategy"] == "extras"
-        and not c.lock_skip
-        and c.answers.get("layout", "project") == "project"
-        and interpreter(c.answers) is not None
-    ]
+    extras = lockable_projects("extras")
     base = max(extras, key=lambda c: len(c.answers["accelerators"]))
     cut = [
         (f"{base.id}-first{k}", {**base.answers, "accelerators": base.answers["accelerators"][:k]})

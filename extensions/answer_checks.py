@@ -57,38 +57,13 @@ DEPENDENCY_DISTRIBUTIONS = {
     "sympy",
     "typing-extensions",
 }
-RESERVED_DISTRIBUTIONS = {
-    "torch",
-    "torchvision",
-    "torchaudio",
-    "triton",
-    "triton-rocm",
-    "triton-xpu",
-    "pin-pytorch",
-    *DEPENDENCY_DISTRIBUTIONS,
-}
+TORCH_DISTRIBUTIONS = {"torch", "torchvision", "torchaudio", "triton", "triton-rocm", "triton-xpu"}
+RESERVED_DISTRIBUTIONS = {*TORCH_DISTRIBUTIONS, "pin-pytorch", *DEPENDENCY_DISTRIBUTIONS}
+# Their import names, plus the test directories and the modules some of them import under
+# another name (pillow -> PIL, pytest -> _pytest, setuptools -> pkg_resources).
 RESERVED_IMPORTS = {
-    "torch",
-    "torchvision",
-    "torchaudio",
-    "triton",
-    "tests",
-    "test",
-    "filelock",
-    "fsspec",
-    "jinja2",
-    "markupsafe",
-    "mpmath",
-    "networkx",
-    "numpy",
-    "PIL",
-    "pytest",
-    "_pytest",
-    "setuptools",
-    "pkg_resources",
-    "sympy",
-    "typing_extensions",
-}
+    name.replace("-", "_") for name in TORCH_DISTRIBUTIONS | DEPENDENCY_DISTRIBUTIONS if name != "pillow"
+} | {"tests", "test", "PIL", "_pytest", "pkg_resources"}
 # Standard library modules newer than the Python running copier may be (3.14).
 NEWER_STDLIB = {"annotationlib", "compression"}
 # Built-in names (not the ones `site` adds, like `license`) a package import would rebind.
