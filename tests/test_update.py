@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import copier
@@ -380,6 +381,7 @@ def test_multiselect_answer_losing_one_choice_is_reset_entirely_to_the_default(t
 
 # --- template changes outside template/: extensions/ ---------------------------------------
 
+
 def test_update_renders_with_the_new_versions_facts(template_repo: Path, tmp_path: Path) -> None:
     """A change to extensions/pytorch_facts.toml reaches updated projects like a fresh copy.
 
@@ -412,3 +414,28 @@ def test_update_renders_with_the_new_versions_facts(template_repo: Path, tmp_pat
     # render v2 with v1's cached modules and facts (jinja_extension.py drops them).
     assert "(relabelled in v2)" in read(project / "pyproject.toml")
     assert read(project / "pyproject.toml") == read(fresh / "pyproject.toml")
+
+
+# --- workspaces: members are created by a task ---------------------------------------------
+
+
+def test_update_adds_a_workspace_member_and_keeps_the_existing_ones(template_repo: Path, tmp_path: Path) -> None:
+    """What the generated README promises: `copier update --data workspace_members=[...]`
+    creates the new member, wires it into the root, and never touches an existing one."""
+    data = {"layout": "virtual-workspace", "workspace_members": ["core"]}
+    project = generate(template_repo, tmp_path / "project", data)
+    core_init = project / "packages/core/src/core/__init__.py"
+    core_init.write_text(read(core_init) + "USER_CONSTANT = 42\n", encoding="utf-8")
+    git(project, "commit", "--quiet", "--all", "-m", "edit the core member")
+    git(template_repo, "tag", V2)  # the same template: only the answer changes
+
+    update(project, data={"workspace_members": ["core", "serve"]})
+
+    assert "USER_CONSTANT = 42" in read(core_init)
+    assert (project / "packages/serve/src/serve/__init__.py").is_file()
+    serve = tomllib.loads(read(project / "packages/serve/pyproject.toml"))
+    assert serve["project"]["dependencies"] == ["torch", "pin-pytorch"]
+    root_sources = tomllib.loads(read(project / "pyproject.toml"))["tool"]["uv"]["sources"]
+    assert root_sources["serve"] == {"workspace": True}
+    assert answers(project)["workspace_members"] == ["core", "serve"]
+    assert not find_conflict_markers(project)
