@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 
 from packaging.utils import canonicalize_name
 from packaging.version import Version
-from pytorch_facts import Facts, load_facts
+from pytorch_facts import TORCH_FAMILY, Facts, load_facts
 from uv_config import INTEL_MAC
 
 PEP508_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
@@ -57,7 +57,8 @@ DEPENDENCY_DISTRIBUTIONS = {
     "sympy",
     "typing-extensions",
 }
-TORCH_DISTRIBUTIONS = {"torch", "torchvision", "torchaudio", "triton", "triton-rocm", "triton-xpu"}
+# The torch family, CUDA's triton, and the ROCm/XPU triton companions of the facts.
+TORCH_DISTRIBUTIONS = {*TORCH_FAMILY, "triton", *(v.triton for v in load_facts().variants.values() if v.triton)}
 RESERVED_DISTRIBUTIONS = {*TORCH_DISTRIBUTIONS, "pin-pytorch", *DEPENDENCY_DISTRIBUTIONS}
 # Their import names, plus the test directories and the modules some of them import under
 # another name (pillow -> PIL, pytest -> _pytest, setuptools -> pkg_resources).

@@ -10,12 +10,11 @@ The template renders what `build_config` returns; nothing here writes TOML. Rule
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from packaging.version import Version
-from pytorch_facts import Facts, Release, Variant, load_facts
+from pytorch_facts import OPTIONAL_PACKAGES, Facts, Release, Variant, load_facts
 
-STRATEGIES = ("pypi", "single", "per-platform", "extras")
 INTEL_MAC = "macos-x86_64"
 
 
@@ -63,7 +62,6 @@ class TorchConfig:
     packages: list[str]  # torch family packages in use, torch first
     triton_packages: list[str]
     intel_mac: dict | None = None
-    notes: list[str] = field(default_factory=list)
 
     @property
     def newest(self) -> Release:
@@ -135,15 +133,16 @@ def release_blockers(release: Release, answers: dict) -> list[str]:
     return blockers
 
 
-def admitted_releases(answers: dict, facts: Facts) -> tuple[list[Release], str | None]:
-    """Consecutive releases from `torch_min` up that serve the answers, and why it stops."""
+def admitted_releases(answers: dict, facts: Facts) -> tuple[list[Release], Release | None, str | None]:
+    """Consecutive releases from `torch_min` up that serve the answers, then the first release
+    that does not (None when all do) and why."""
     admitted: list[Release] = []
     for release in facts.releases_from(answers["torch_min"]):
         blockers = release_blockers(release, answers)
         if blockers:
-            return admitted, "; ".join(blockers)
+            return admitted, release, "; ".join(blockers)
         admitted.append(release)
-    return admitted, None
+    return admitted, None, None
 
 
 def platform_marker(names: list[str], chosen: list[str], facts: Facts) -> str | None:
@@ -232,13 +231,11 @@ def build_config(answers: dict, facts: Facts | None = None) -> TorchConfig:
     platforms = [name for name in facts.platforms if name in answers["platforms"]]
     answers = {**answers, "platforms": platforms}
     strategy = answers["accelerator_strategy"]
-    releases, capped_by = admitted_releases(answers, facts)
+    releases, next_release, capped_by = admitted_releases(answers, facts)
     if not releases:
         raise ConfigError(capped_by or "no torch release matches the answers")
-    newer = [r for r in facts.releases_from(answers["torch_min"]) if Version(r.torch) > Version(releases[-1].torch)]
-    next_release = newer[0] if newer else None
 
-    packages = ["torch", *[p for p in ("torchvision", "torchaudio") if p in answers.get("torch_packages", [])]]
+    packages = ["torch", *[p for p in OPTIONAL_PACKAGES if p in answers.get("torch_packages", [])]]
     modern = [p for p in platforms if p != INTEL_MAC]
     intel_mac = None
     if INTEL_MAC in platforms:

@@ -39,7 +39,7 @@ def expected_variant(answers: dict, platform: str, extra: str | None = None, fac
     if strategy == "single":
         wanted = answers["accelerator"]
     elif strategy == "extras":
-        wanted = next(v for v in answers["accelerators"] if v.replace(".", "-") == extra)
+        wanted = next(v for v in answers["accelerators"] if facts.variants[v].extra_name == extra)
     else:
         key = "linux_accelerator" if facts.platforms[platform].os == "linux" else "windows_accelerator"
         wanted = answers.get(key, PYPI) if facts.platforms[platform].os != "macos" else PYPI
@@ -52,7 +52,7 @@ def extras_of(answers: dict) -> list[str | None]:
     """The extras to verify: each accelerator's (normalised) extra, or None outside extras mode."""
     if answers["accelerator_strategy"] != "extras":
         return [None]
-    return [v.replace(".", "-") for v in load_facts().variants if v in answers["accelerators"]]
+    return [variant.extra_name for name, variant in load_facts().variants.items() if name in answers["accelerators"]]
 
 
 def variants_used(answers: dict) -> list[str]:

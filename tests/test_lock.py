@@ -13,13 +13,13 @@ import pytest
 from answer_matrix import Combination, combinations
 from expectations import PYPI, expected_release, expected_variant, extras_of
 from interpreters import interpreter_for, interpreters
-from pytorch_facts import load_facts
+from pytorch_facts import TORCH_FAMILY, load_facts
 from uv_runner import lock, locked_packages, planned_install, source_of, source_url
 
 FACTS = load_facts()
 COMBINATIONS = combinations(FACTS)
 COMPANIONS = {v.triton for v in FACTS.variants.values() if v.triton}
-PYTORCH_PACKAGES = {"torch", "torchvision", "torchaudio", *COMPANIONS}
+PYTORCH_PACKAGES = {*TORCH_FAMILY, *COMPANIONS}
 
 pytestmark = pytest.mark.lock
 
@@ -89,7 +89,7 @@ def verify_lock(project: Path, answers: dict, index_base: str, python: Path) -> 
                     assert planned.local == "", f"{where}: {name}=={planned.version} from PyPI has a local version"
                 else:
                     assert url.rstrip("/") == expected_index, f"{where}: {name} from {url}, expected {expected_index}"
-                    if name in ("torch", "torchvision", "torchaudio"):
+                    if name in TORCH_FAMILY:
                         assert planned.local == variant, f"{where}: {name}=={planned.version}, expected +{variant}"
             checks += 1
     return checks
