@@ -58,7 +58,7 @@ DEPENDENCY_DISTRIBUTIONS = {
     "typing-extensions",
 }
 # The torch family, CUDA's triton, and the ROCm/XPU triton companions of the facts.
-TORCH_DISTRIBUTIONS = {*TORCH_FAMILY, "triton", *(v.triton for v in load_facts().variants.values() if v.triton)}
+TORCH_DISTRIBUTIONS = {*TORCH_FAMILY, "triton", *(c for v in load_facts().variants.values() for c in v.companions)}
 RESERVED_DISTRIBUTIONS = {*TORCH_DISTRIBUTIONS, "pin-pytorch", *DEPENDENCY_DISTRIBUTIONS}
 # Their import names, plus the test directories and the modules some of them import under
 # another name (pillow -> PIL, pytest -> _pytest, setuptools -> pkg_resources).

@@ -34,6 +34,7 @@ class Variant:
     label: str
     platforms: tuple[str, ...]
     triton: str | None
+    also_wired: tuple[str, ...]
     docker_image: str
     cuda: str | None
     rocm: str | None
@@ -45,6 +46,11 @@ class Variant:
         return f"pytorch-{self.name}"
 
     @property
+    def companions(self) -> tuple[str, ...]:
+        """The triton packages that must come from this variant's index (none for CUDA/CPU)."""
+        return (self.triton, *self.also_wired) if self.triton else self.also_wired
+
+    @property
     def extra_name(self) -> str:
         """The variant as a (PEP 685 normalised) extra name: `rocm7.2` -> `rocm7-2`."""
         return self.name.replace(".", "-")
@@ -53,7 +59,9 @@ class Variant:
 @dataclass(frozen=True)
 class Release:
     torch: str
+    date: str
     python: tuple[str, ...]
+    index_python: tuple[str, ...]
     torchvision: str
     torchaudio: str
     triton: str
@@ -116,6 +124,7 @@ def _variant(name: str, data: dict) -> Variant:
         label=data["label"],
         platforms=tuple(data["platforms"]),
         triton=data.get("triton"),
+        also_wired=tuple(data.get("also_wired", ())),
         docker_image=data["docker_image"],
         cuda=data.get("cuda"),
         rocm=data.get("rocm"),
@@ -140,7 +149,9 @@ def _platform(name: str, data: dict) -> Platform:
 def _release(data: dict) -> Release:
     return Release(
         torch=data["torch"],
+        date=data["date"],
         python=tuple(data["python"]),
+        index_python=tuple(data.get("index_python", ())),
         torchvision=data["torchvision"],
         torchaudio=data["torchaudio"],
         triton=data["triton"],

@@ -24,6 +24,7 @@ class Index:
     url: str
     variant: Variant
     platforms: tuple[str, ...]  # the chosen platforms it serves
+    unconfirmed: str | None = None  # what the project relies on here that no registry confirmed
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class TorchConfig:
     required_environments: list[str]
     packages: list[str]  # torch family packages in use, torch first
     triton_packages: list[str]
+    constraints: list[str]  # uv constraint-dependencies (limits without requiring)
     intel_mac: dict | None = None
 
     @property
@@ -194,6 +196,10 @@ def _bounds(package: str, releases: list[Release], next_release: Release | None)
     low = releases[0].minor if package == "torch" else releases[0].package_version(package)
     spec = f">={low}"
     high = next_release.package_version(package) if next_release is not None else ""
+    if high == releases[-1].package_version(package):
+        # The next torch still uses this release (torchaudio 2.11.1 serves torch>=2.11): torch's
+        # own cap bounds it.
+        high = ""
     if high:
         high_minor = Version(".".join(high.split(".")[:2]))
         same_minor = Version(".".join(releases[-1].package_version(package).split(".")[:2])) == high_minor
@@ -220,9 +226,27 @@ def _requirements(
         else:
             lines.append(spec)
     for route in routes:
-        if route.variant.triton:
-            lines.append(route.variant.triton + (f" ; {route.marker}" if route.marker else ""))
+        for companion in route.variant.companions:
+            lines.append(companion + (f" ; {route.marker}" if route.marker else ""))
     return lines
+
+
+def _unconfirmed_note(variant: Variant, releases: list[Release], packages: list[str]) -> str | None:
+    """What a project using `variant` relies on that the facts mark unconfirmed, in words:
+    "torch 2.15, torchaudio 2.11.1 and the triton version"."""
+    parts = []
+    minors = [release.minor for release in releases if variant.name in release.unconfirmed]
+    if minors:
+        parts.append(f"torch {', '.join(minors)}")
+    for package in packages:
+        versions = [release.package_version(package) for release in releases if package in release.unconfirmed]
+        if versions:
+            parts.append(f"{package} {', '.join(dict.fromkeys(versions))}")
+    if variant.companions and any("triton" in release.unconfirmed for release in releases):
+        parts.append("the triton version")
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
 
 
 def build_config(answers: dict, facts: Facts | None = None) -> TorchConfig:
@@ -242,11 +266,20 @@ def build_config(answers: dict, facts: Facts | None = None) -> TorchConfig:
         intel_mac = dict(facts.platforms[INTEL_MAC].last_release)
     routes = _routes(answers, modern, facts)
     base_url = answers["pytorch_index_url"].rstrip("/")
-    indexes = [Index(r.variant.index_name, f"{base_url}/{r.variant.name}", r.variant, r.platforms) for r in routes]
+    indexes = [
+        Index(
+            r.variant.index_name,
+            f"{base_url}/{r.variant.name}",
+            r.variant,
+            r.platforms,
+            _unconfirmed_note(r.variant, releases, packages),
+        )
+        for r in routes
+    ]
 
     sources: dict[str, list[Source]] = {}
     for route in routes:
-        served = [*packages, *([route.variant.triton] if route.variant.triton else [])]
+        served = [*packages, *route.variant.companions]
         for package in served:
             sources.setdefault(package, []).append(Source(route.variant.index_name, route.marker, route.extra))
 
@@ -273,7 +306,10 @@ def build_config(answers: dict, facts: Facts | None = None) -> TorchConfig:
             environments.append(f"{marker} and {python_cap}")
             required.append(marker)
 
-    triton_packages = [r.variant.triton for r in routes if r.variant.triton]
+    triton_packages = [companion for r in routes for companion in r.variant.companions]
+    constraints = []
+    if intel_mac and intel_mac.get("numpy"):
+        constraints.append(f"numpy{intel_mac['numpy']} ; {facts.platforms[INTEL_MAC].marker}")
     return TorchConfig(
         strategy=strategy,
         platforms=platforms,
@@ -291,5 +327,6 @@ def build_config(answers: dict, facts: Facts | None = None) -> TorchConfig:
         required_environments=required,
         packages=packages,
         triton_packages=list(dict.fromkeys(triton_packages)),
+        constraints=constraints,
         intel_mac=intel_mac,
     )

@@ -13,10 +13,14 @@
 
 What the replica holds, all derived from `load_facts()`: for every release and every variant it
 lists, torch, torchvision and torchaudio (where the release has them) and the variant's triton
-companion, one wheel per Python minor of the release and platform of the variant, with the
-variant as local version (`+cu130`, `+rocm7.2`); the cpu index also carries the macOS wheels,
-without local version (macOS arm64 with `Release.macos_arm64_tag`, and the Intel Mac's last
-release). Wheels from `wheelhouse` replace the generated ones of the same file name.
+companions (`Variant.companions`), one wheel per Python minor of the release and platform of the
+variant, plus the release's index-only minors (`Release.index_python`) on the variant's Linux
+platforms, with the variant as local version (`+cu130`, `+rocm7.2`); the cpu index also carries
+the macOS wheels, without local version (macOS arm64 with `Release.macos_arm64_tag`, and the
+Intel Mac's last release). A torchvision/torchaudio version several releases share (torchaudio
+2.11.1) is one set of wheels, for all their Python minors. Wheels from `wheelhouse` replace the
+generated ones of the same file name. `python -m tools.facts check --index-url <replica>` reads
+all of this back (tests/test_facts_tool.py).
 
 Approximations (how the replica differs from the real indexes):
 - wheels are tiny stand-ins: a package with `__version__`, METADATA, WHEEL and RECORD;
@@ -28,14 +32,15 @@ Approximations (how the replica differs from the real indexes):
   `cuda-toolkit[cudart]==<cuda>.*`, both `; platform_system == "Linux"`; the real wheels pin
   exact versions of cuda-toolkit with more extras plus cudnn, nccl, nvshmem, cusparselt and
   cuda-bindings, and 2.14/2.15 say `triton~=` with a `python_full_version` bound;
-- ROCm builds require `<triton companion>==<Release.triton> ; platform_system == "Linux" and
+- ROCm builds require `<Variant.triton>==<Release.triton> ; platform_system == "Linux" and
   platform_machine == "x86_64"`; XPU builds `...; platform_system == "Linux" or
-  platform_system == "Windows"` (the real XPU marker is not confirmed);
+  platform_system == "Windows"` (the real XPU marker is not confirmed); the `also_wired`
+  companions are on the index but not required;
 - the triton companions (`triton-rocm`, `triton-xpu`) have no dependencies and Requires-Python
   is the lowest Python minor of the releases that pin them;
-- torchvision pins `torch==<release><local>`, except where several releases share its minor
-  (0.29.1, 0.29.2), which say `torch>=<lowest such torch minor>.0`; it also needs `numpy` and
-  `pillow>=5.3.0,!=8.3.*`; torchaudio needs `torch`, unpinned;
+- torchvision pins `torch==<release><local>` and torchaudio states no torch requirement, except
+  where several releases share their minor (torchvision 0.29.1/0.29.2, torchaudio 2.11.x), which
+  say `torch>=<lowest such torch minor>.0`; torchvision also needs `numpy` and `pillow>=5.3.0,!=8.3.*`;
 - only the HTML representation is served (no PEP 691 JSON), which is what uv reads from the
   real index; hrefs are relative (`../../files/<wheel>`), the real ones absolute;
 - responses carry `Cache-Control: no-cache` so that uv's cache never outlives a rebuilt tree.
@@ -264,27 +269,32 @@ class _Handler(SimpleHTTPRequestHandler):
 
 
 def _release_dists(facts: Facts, release: Release, variant: Variant, local: str, tags: list[str]) -> list[Dist]:
-    """torch, torchvision, torchaudio and the triton companion of one release on one index."""
+    """torch, torchvision, torchaudio and the triton companions of one release on one index.
+
+    The release's index-only Python minors (`Release.index_python`) get wheels on the Linux
+    tags of the variant indexes, not on the cpu index's macOS tags (`local` is empty there).
+    """
+    linux_tags = [facts.platforms[p].wheel_tag for p in variant.platforms if facts.platforms[p].os == "linux"]
+    wheels = [(python, tag) for python in release.python for tag in tags]
+    if local:
+        wheels += [(python, tag) for python in release.index_python for tag in tags if tag in linux_tags]
     requires_python = f">={_lowest(release.python)}"
     torch_requires = (*TORCH_REQUIRES, *_accelerator_requires(release, variant))
-    projects: list[tuple[str, str, tuple[str, ...]]] = [("torch", release.torch + local, torch_requires)]
-    if release.torchvision:
-        pin = _torchvision_pin(facts, release, local)
-        projects.append(("torchvision", release.torchvision + local, (pin, *TORCHVISION_REQUIRES)))
-    if release.torchaudio:
-        projects.append(("torchaudio", release.torchaudio + local, ("torch",)))
-    dists = [
-        Dist(project, version, python, tag, requires_python, requires)
-        for project, version, requires in projects
-        for python in release.python
-        for tag in tags
-    ]
-    if variant.triton:
+    torch = release.torch + local
+    dists = [Dist("torch", torch, python, tag, requires_python, torch_requires) for python, tag in wheels]
+    for package, requires in (("torchvision", TORCHVISION_REQUIRES), ("torchaudio", ())):
+        version = release.package_version(package)
+        if not version:
+            continue
+        pin = _torch_pin(facts, package, release, local)
+        package_python = f">={_lowest([python for r in _sharing(facts, package, version) for python in r.python])}"
+        dists += [
+            Dist(package, version + local, python, tag, package_python, (*pin, *requires)) for python, tag in wheels
+        ]
+    for companion in variant.companions:
         companion_python = f">={_lowest(_companion_pythons(facts, variant, release.triton))}"
         dists += [
-            Dist(canonicalize_name(variant.triton), release.triton, python, tag, companion_python)
-            for python in release.python
-            for tag in tags
+            Dist(canonicalize_name(companion), release.triton, python, tag, companion_python) for python, tag in wheels
         ]
     return dists
 
@@ -309,17 +319,28 @@ def _accelerator_requires(release: Release, variant: Variant) -> list[str]:
     marker = COMPANION_MARKERS.get(variant.kind)
     if variant.kind == "cuda" and variant.cuda:
         return [f"triton=={release.triton} ; {marker}", f"cuda-toolkit[cudart]=={variant.cuda}.* ; {marker}"]
-    if variant.triton and marker:
+    if variant.triton and marker:  # only the first companion: also_wired ones are not required
         return [f"{canonicalize_name(variant.triton)}=={release.triton} ; {marker}"]
     return []
 
 
-def _torchvision_pin(facts: Facts, release: Release, local: str) -> str:
-    """`torch==<release><local>`, or `torch>=X.Y.0` where releases share the torchvision minor."""
-    sharing = [r for r in facts.releases if r.torchvision and _minor(r.torchvision) == _minor(release.torchvision)]
+def _sharing(facts: Facts, package: str, version: str) -> list[Release]:
+    """The releases whose `package` is this exact version (torchaudio 2.11.1 serves several)."""
+    return [r for r in facts.releases if r.package_version(package) == version]
+
+
+def _torch_pin(facts: Facts, package: str, release: Release, local: str) -> tuple[str, ...]:
+    """The torch requirement of a torchvision/torchaudio wheel, as the real ones state it.
+
+    Where several releases' versions share a minor (torchvision 0.29.1/0.29.2, torchaudio
+    2.11.x) the wheel says `torch>=<lowest such torch minor>.0`; otherwise torchvision pins
+    `torch==<release><local>` and torchaudio states no requirement.
+    """
+    minor = _minor(release.package_version(package))
+    sharing = [r for r in facts.releases if r.package_version(package) and _minor(r.package_version(package)) == minor]
     if len(sharing) > 1:
-        return f"torch>={_lowest([r.minor for r in sharing])}.0"
-    return f"torch=={release.torch}{local}"
+        return (f"torch>={_lowest([r.minor for r in sharing])}.0",)
+    return (f"torch=={release.torch}{local}",) if package == "torchvision" else ()
 
 
 def _companion_pythons(facts: Facts, variant: Variant, triton: str) -> list[str]:
@@ -327,7 +348,7 @@ def _companion_pythons(facts: Facts, variant: Variant, triton: str) -> list[str]
         python
         for release in facts.releases
         if release.triton == triton and any(facts.variants[name].triton == variant.triton for name in release.variants)
-        for python in release.python
+        for python in (*release.python, *release.index_python)
     ]
 
 

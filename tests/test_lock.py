@@ -13,12 +13,13 @@ import pytest
 from answer_matrix import Combination, combinations
 from expectations import PYPI, expected_release, expected_variant, extras_of
 from interpreters import interpreter_for, interpreters
+from packaging.specifiers import SpecifierSet
 from pytorch_facts import TORCH_FAMILY, load_facts
 from uv_runner import lock, locked_packages, planned_install, source_of, source_url
 
 FACTS = load_facts()
 COMBINATIONS = combinations(FACTS)
-COMPANIONS = {v.triton for v in FACTS.variants.values() if v.triton}
+COMPANIONS = {c for v in FACTS.variants.values() for c in v.companions}
 PYTORCH_PACKAGES = {*TORCH_FAMILY, *COMPANIONS}
 
 pytestmark = pytest.mark.lock
@@ -70,14 +71,20 @@ def verify_lock(project: Path, answers: dict, index_base: str, python: Path) -> 
             variant = expected_variant(answers, platform, extra, FACTS)
             assert set(chosen_here) <= set(plan), f"{where}: would not install {set(chosen_here) - set(plan)}"
             torch = plan["torch"]
-            if platform == "macos-x86_64":
-                assert torch.version == FACTS.platforms[platform].last_release["torch"], where
+            last_release = FACTS.platforms[platform].last_release
+            if last_release:
+                assert torch.version == last_release["torch"], where
+                if "numpy" in plan and last_release.get("numpy"):
+                    # torch 2.2.2 was built against NumPy 1: the constraint must hold there.
+                    assert SpecifierSet(last_release["numpy"]).contains(plan["numpy"].version), where
                 checks += 1
                 continue
             assert torch.release == release, f"{where}: torch {torch.version}, expected release {release}"
             expected_index = PYPI if variant == PYPI else f"{index_base}/{variant}"
-            triton = FACTS.variants[variant].triton if variant != PYPI else None
-            wanted = [*chosen_here, *([triton] if triton else [])]
+            companions = FACTS.variants[variant].companions if variant != PYPI else ()
+            if selection[:1] == ("--package",):
+                companions = companions[:1]  # only the triton torch itself requires
+            wanted = [*chosen_here, *companions]
             for name in wanted:
                 planned = plan.get(name)
                 assert planned is not None, f"{where}: {name} missing"

@@ -122,9 +122,8 @@ def test_rendered_configuration_keeps_its_promises(copie, combo: Combination) ->
                 reqs = [r for r in requirements_for(pinning, extra) if r.marker is None or r.marker.evaluate(env)]
                 names = [r.name for r in reqs]
                 assert all(names.count(p) == 1 for p in packages), (platform, extra, names)
-                triton = FACTS.variants[want].triton if want != PYPI else None
-                if triton:
-                    assert triton in names and index_of(sources[triton], env, extra) == f"pytorch-{want}"
+                for companion in FACTS.variants[want].companions if want != PYPI else ():
+                    assert companion in names and index_of(sources[companion], env, extra) == f"pytorch-{want}"
                 if platform == "macos-x86_64":
                     torch_req = next(r for r in reqs if r.name == "torch")
                     assert str(torch_req.specifier) == f"=={FACTS.platforms[platform].last_release['torch']}"

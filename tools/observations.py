@@ -1,0 +1,437 @@
+"""What the registries say about each fact of `extensions/pytorch_facts.toml`.
+
+Two readers, one per registry:
+- `observe_pypi` reads PyPI's torch, torchvision and torchaudio: which releases exist and when,
+  the Python minors and platform tags of their wheels, what PyPI's own torch is on each
+  platform (its Requires-Dist: `cuda-toolkit==13.2.*` means a CUDA 13.2 build), the triton it
+  pins, which torchvision/torchaudio release serves it, and Intel Macs' last release;
+- `observe_index` reads the PyTorch index (`<base>/<variant>/<project>/`) for every known
+  variant and probes of the next names: which torch releases each variant has, for which
+  Python minors and platforms, the triton companion its torch requires, and whether
+  torchvision/torchaudio are there too.
+
+Each observation is a `Fact`: a path into the facts file, what the registry says (or why it
+could not be read) and the URL it was read from. Comparing and rewriting is `tools.facts`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from packaging.markers import default_environment
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+from pytorch_facts import Facts, Release
+
+from tools.simple_index import SimpleIndex, Unreachable, WheelFile
+
+CUDA_RUNTIME = re.compile(r"nvidia-cuda-runtime(-cu\d+)?")
+PYPI, INDEX = "PyPI", "PyTorch index"
+WINDOWS_MACHINES = {"win_amd64": "AMD64", "win_arm64": "ARM64"}
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One fact as the file states it and as a registry shows it."""
+
+    label: str  # what the fact is, in words
+    registry: str  # PYPI or INDEX
+    expected: object  # what the facts file says
+    observed: object  # what the registry says; an Unreachable where it could not be read
+    evidence: str  # the page it was read from
+    # Where `refresh` writes it in the facts file (None: reported only), and how: "replace"
+    # the value, or "union" (add what the registry has, never delete).
+    path: tuple[str, ...] | None = None
+    merge: str = "replace"
+    rewrite: object = None  # the value to write, where it differs from `observed`
+    date_precision: bool = False  # the file's date may be coarser ("2026-09" matches "2026-09-30")
+    # (torch minor, name) of the release's `unconfirmed` entry this fact settles when confirmed.
+    settles: tuple[str, str] | None = None
+
+    @property
+    def status(self) -> str:
+        if isinstance(self.observed, Unreachable):
+            return "unreachable"
+        if self.date_precision and isinstance(self.expected, str) and isinstance(self.observed, str):
+            return "confirmed" if self.observed.startswith(self.expected) else "differs"
+        return "confirmed" if self.expected == self.observed else "differs"
+
+    @property
+    def outdated(self) -> bool:
+        """The file should be rewritten: it differs, or states the fact less precisely."""
+        return self.status == "differs" or (self.status == "confirmed" and self.expected != self.observed)
+
+    @property
+    def new_value(self) -> object:
+        return self.observed if self.rewrite is None else self.rewrite
+
+
+@dataclass
+class _Release:
+    """PyPI's wheels of one version of one project."""
+
+    version: Version
+    wheels: list[WheelFile] = field(default_factory=list)
+
+    @property
+    def uploaded(self) -> str | None:
+        times = [w.upload_time for w in self.wheels if w.upload_time]
+        return min(times) if times else None
+
+
+# --- PyPI ------------------------------------------------------------------------------------
+
+
+def observe_pypi(pypi: SimpleIndex, facts: Facts) -> Iterator[Fact]:
+    """Every PyPI-side fact of the file, plus the torch minors PyPI has that the file lacks."""
+    page = f"{pypi.base_url}/torch/"
+    try:
+        torch = _releases(pypi, "torch")
+    except Unreachable as error:
+        yield Fact("torch releases", PYPI, [r.torch for r in facts.releases], error, page)
+        return
+    newest_patch: dict[str, Version] = {}
+    for version in sorted((v for v in torch if not v.is_prerelease and not v.local), reverse=True):
+        newest_patch.setdefault(f"{version.major}.{version.minor}", version)
+    oldest = min(Version(release.minor) for release in facts.releases)
+    for minor, version in newest_patch.items():
+        if Version(minor) >= oldest and facts.release(minor) is None:
+            yield Fact(f"torch {minor} release", PYPI, None, str(version), page, ("releases", minor))
+    for release in facts.releases:
+        version = newest_patch.get(release.minor)
+        if version is None:
+            yield Fact(f"torch {release.minor}: newest patch", PYPI, release.torch, None, page)
+            continue
+        yield from _pypi_release(pypi, facts, release, torch[version], page)
+    yield from _last_releases(pypi, facts, torch, page)
+
+
+def _pypi_release(pypi: SimpleIndex, facts: Facts, release: Release, torch: _Release, page: str) -> Iterator[Fact]:
+    minor = release.minor
+    path = ("releases", minor)
+    yield Fact(f"torch {minor}: newest patch", PYPI, release.torch, str(torch.version), page, (*path, "torch"))
+    uploaded = (torch.uploaded or "")[:10] or None
+    yield Fact(f"torch {minor}: release date", PYPI, release.date, uploaded, page, (*path, "date"), date_precision=True)
+    python = _python_minors(torch.wheels)
+    yield Fact(f"torch {minor}: Python minors", PYPI, list(release.python), python, page, (*path, "python"))
+    mac = sorted(
+        {t.platform for t in _tags(torch.wheels) if t.platform.startswith("macosx") and "_arm64" in t.platform}
+    )
+    yield Fact(
+        f"torch {minor}: macOS arm64 platform tag",
+        PYPI,
+        release.macos_arm64_tag,
+        mac[0] if mac else None,
+        page,
+        (*path, "macos_arm64_tag"),
+    )
+    builds: dict[str, str] = {}
+    triton = None
+    for name, platform in facts.platforms.items():
+        if platform.last_release:  # a platform PyTorch no longer builds for: below
+            continue
+        tag = mac[0] if platform.os == "macos" and mac else platform.wheel_tag
+        wheel = _newest_wheel(torch.wheels, tag)
+        if wheel is None:
+            continue
+        try:
+            requires = _requires(pypi, wheel)
+        except Unreachable as error:
+            yield Fact(f"torch {minor}: PyPI's build per platform", PYPI, release.pypi, error, wheel.url)
+            return
+        builds[name] = _build_of(requires)
+        triton = triton or _pinned_version(requires, "triton")
+    yield Fact(f"torch {minor}: PyPI's build per platform", PYPI, dict(release.pypi), builds, page, (*path, "pypi"))
+    if triton:
+        yield Fact(f"torch {minor}: triton version", PYPI, release.triton, triton, page, (*path, "triton"))
+    for package in ("torchvision", "torchaudio"):
+        try:
+            served_by: object = _companion_release(pypi, package, torch)
+        except Unreachable as error:
+            served_by = error
+        yield Fact(
+            f"torch {minor}: {package} release",
+            PYPI,
+            release.package_version(package),
+            served_by,
+            f"{pypi.base_url}/{package}/",
+            (*path, package),
+        )
+
+
+def _last_releases(pypi: SimpleIndex, facts: Facts, torch: dict[Version, _Release], page: str) -> Iterator[Fact]:
+    """The newest releases with wheels for a platform PyTorch stopped building for (Intel Macs)."""
+    for name, platform in facts.platforms.items():
+        if not platform.last_release:
+            continue
+        path = ("platforms", name, "last_release")
+        expected = platform.last_release
+        releases = {"torch": torch}
+        for package in ("torchvision", "torchaudio"):
+            try:
+                releases[package] = _releases(pypi, package)
+            except Unreachable as error:
+                yield Fact(f"{platform.label}: last {package} release", PYPI, expected[package], error, page)
+        for package, by_version in releases.items():
+            last = max((v for v, r in by_version.items() if _on_platform(r.wheels, platform.wheel_tag)), default=None)
+            yield Fact(
+                f"{platform.label}: last {package} release",
+                PYPI,
+                expected[package],
+                str(last) if last else None,
+                f"{pypi.base_url}/{package}/",
+                (*path, package),
+            )
+            if package == "torch" and last is not None:
+                python = _python_minors(_on_platform(by_version[last].wheels, platform.wheel_tag))
+                label = f"{platform.label}: Python minors of torch {last}"
+                yield Fact(label, PYPI, list(expected["python"]), python, page, (*path, "python"))
+
+
+def _on_platform(wheels: list[WheelFile], wheel_tag: str) -> list[WheelFile]:
+    """The wheels for the OS and machine of `wheel_tag`, whatever their OS version
+    (`macosx_10_9_x86_64` also matches `macosx_11_0_x86_64`)."""
+    system, machine = wheel_tag.split("_", 1)[0], wheel_tag.rsplit("_", 1)[-1]
+    return [
+        w for w in wheels if any(t.platform.startswith(system) and t.platform.endswith(f"_{machine}") for t in w.tags)
+    ]
+
+
+def _companion_release(pypi: SimpleIndex, package: str, torch: _Release) -> str:
+    """The torchvision/torchaudio release made for (or after) this torch that admits it: the
+    earliest uploaded on torch's release day or later whose torch requirement admits its
+    version ("" when there is none)."""
+    day = (torch.uploaded or "")[:10]
+    candidates = sorted(
+        (r for r in _releases(pypi, package).values() if not r.version.is_prerelease and (r.uploaded or "") >= day),
+        key=lambda r: r.uploaded or "",
+    )
+    for candidate in candidates:
+        requires = [r for r in _requires(pypi, candidate.wheels[0]) if canonicalize_name(r.name) == "torch"]
+        if all(r.specifier.contains(torch.version, prereleases=True) for r in requires):
+            return str(candidate.version)
+    return ""
+
+
+# --- the PyTorch index -----------------------------------------------------------------------
+
+
+def observe_index(base_url: str, facts: Facts) -> Iterator[Fact]:
+    """Every index-side fact: variants per release, their Pythons, platforms and companions,
+    plus variants the probes find that the file lacks."""
+    base_url = base_url.rstrip("/")
+    for name in facts.variants:
+        yield from _observe_variant(SimpleIndex(f"{base_url}/{name}"), name, facts)
+    for name in candidate_variants(facts):
+        index = SimpleIndex(f"{base_url}/{name}")
+        try:
+            wheels = index.wheels("torch") or []
+        except Unreachable:
+            continue  # a probe: only what answers counts
+        found = sorted({str(w.version) for w in wheels if w.version.local}, key=Version)
+        if found:
+            yield Fact(f"{name} index (not in the file)", INDEX, [], found, f"{index.base_url}/torch/")
+
+
+def _observe_variant(index: SimpleIndex, name: str, facts: Facts) -> Iterator[Fact]:
+    variant = facts.variants[name]
+    page = f"{index.base_url}/torch/"
+    try:
+        wheels = index.wheels("torch") or []
+    except Unreachable as error:
+        yield Fact(f"{name} index", INDEX, "reachable", error, page)
+        return
+    by_tag = {p.wheel_tag: platform for platform, p in facts.platforms.items() if not p.last_release}
+    seen: set[str] = set()
+    for release in facts.releases:
+        path = ("releases", release.minor)
+        built = [w for w in wheels if w.version.public == release.torch and w.version.local == name]
+        listed = name in release.variants
+        label = f"torch {release.minor}: {name} builds"
+        yield Fact(
+            label,
+            INDEX,
+            listed,
+            bool(built),
+            page,
+            (*path, "variants"),
+            merge="union",
+            rewrite=[name],
+            settles=(release.minor, name),
+        )
+        if not built:
+            continue
+        platforms = {by_tag[t.platform] for w in built for t in w.tags if t.platform in by_tag}
+        seen |= platforms
+        everywhere = [w for w in built if not _linux_only(w, by_tag)]
+        if everywhere:  # Linux-only minors cannot show on a variant without other platforms
+            yield Fact(
+                f"torch {release.minor}: {name} Python minors on every platform",
+                INDEX,
+                list(release.python),
+                _python_minors(everywhere),
+                page,
+                (*path, "python"),
+            )
+        has_linux = any(facts.platforms[p].os == "linux" for p in variant.platforms)
+        expected = [*release.python, *(release.index_python if has_linux else ())]
+        observed = _python_minors(built)
+        yield Fact(
+            f"torch {release.minor}: {name} Python minors",
+            INDEX,
+            sorted(expected, key=Version),
+            observed,
+            page,
+            (*path, "index_python"),
+            merge="union",
+            rewrite=[m for m in observed if m not in release.python],
+            settles=(release.minor, "index_python"),
+        )
+        sample = max(built, key=lambda w: [Version(m) for m in _python_minors([w])] or [Version("0")])
+        try:
+            requires = _requires(index, sample)
+        except Unreachable as error:
+            yield Fact(f"{name}: triton companion", INDEX, variant.triton, error, sample.url)
+            continue
+        companion = next((r for r in requires if "triton" in canonicalize_name(r.name)), None)
+        if companion is not None:
+            required = canonicalize_name(companion.name)
+            if variant.triton or required != "triton":
+                yield Fact(
+                    f"torch {release.minor}: {name} triton companion",
+                    INDEX,
+                    variant.triton,
+                    required,
+                    sample.url,
+                    ("variants", name, "triton"),
+                )
+            version = _pinned_version(requires, companion.name)
+            if version:
+                label = f"torch {release.minor}: {name} triton version"
+                settles = (release.minor, "triton")
+                yield Fact(label, INDEX, release.triton, version, sample.url, (*path, "triton"), settles=settles)
+        for package in ("torchvision", "torchaudio"):
+            wanted = release.package_version(package)
+            if wanted:
+                yield _presence(index, package, wanted, name, release)
+        for companion_name in variant.also_wired:
+            yield _presence(index, companion_name, "", name, release)
+    if seen:
+        ordered = sorted(seen, key=list(facts.platforms).index)
+        yield Fact(
+            f"{name}: platforms",
+            INDEX,
+            list(variant.platforms),
+            ordered,
+            page,
+            ("variants", name, "platforms"),
+            merge="union",
+        )
+
+
+def _linux_only(wheel: WheelFile, by_tag: dict[str, str]) -> bool:
+    return all(by_tag.get(t.platform, "linux").startswith("linux") for t in wheel.tags)
+
+
+def candidate_variants(facts: Facts) -> list[str]:
+    """Names the next variants could have: CUDA and ROCm versions around the known ones."""
+    cuda = [Version(v.cuda) for v in facts.variants.values() if v.cuda]
+    rocm = [Version(v.rocm) for v in facts.variants.values() if v.rocm]
+    names = []
+    if cuda:
+        for major in range(min(c.major for c in cuda), max(c.major for c in cuda) + 2):
+            names += [f"cu{major}{minor}" for minor in range(10)]
+    if rocm:
+        for major in range(min(r.major for r in rocm), max(r.major for r in rocm) + 4):
+            names += [f"rocm{major}.{minor}" for minor in range(21)]
+    return [name for name in names if name not in facts.variants]
+
+
+def _presence(index: SimpleIndex, package: str, version: str, variant: str, release: Release) -> Fact:
+    """Whether `package` (at `version`; any version when empty) is on the variant's index."""
+    page = f"{index.base_url}/{package}/"
+    label = f"torch {release.minor}: {package} {version} on {variant}".replace("  ", " ")
+    try:
+        wheels = index.wheels(package) or []
+    except Unreachable as error:
+        return Fact(label, INDEX, True, error, page)
+    found = any(not version or w.version.public == version for w in wheels)
+    return Fact(label, INDEX, True, found, page, settles=(release.minor, package))
+
+
+# --- wheels and their metadata ----------------------------------------------------------------
+
+
+def _releases(index: SimpleIndex, project: str) -> dict[Version, _Release]:
+    releases: dict[Version, _Release] = {}
+    for wheel in index.wheels(project) or []:
+        releases.setdefault(wheel.version, _Release(wheel.version)).wheels.append(wheel)
+    return releases
+
+
+def _tags(wheels: list[WheelFile]):
+    return (tag for wheel in wheels for tag in wheel.tags)
+
+
+def _python_minors(wheels: list[WheelFile]) -> list[str]:
+    """The CPython minors with a regular (not free-threaded) wheel: cp312-cp312 -> 3.12."""
+    minors = set()
+    for wheel in wheels:
+        for tag in wheel.tags:
+            match = re.fullmatch(r"cp3(\d+)", tag.interpreter)
+            if match and not tag.abi.endswith("t"):
+                minors.add(f"3.{match.group(1)}")
+    return sorted(minors, key=Version)
+
+
+def _newest_wheel(wheels: list[WheelFile], platform_tag: str) -> WheelFile | None:
+    """The wheel for the newest regular CPython with this platform tag."""
+    matching = [w for w in wheels if any(t.platform == platform_tag and not t.abi.endswith("t") for t in w.tags)]
+    return max(matching, key=lambda w: [Version(m) for m in _python_minors([w])] or [Version("0")], default=None)
+
+
+def _requires(index: SimpleIndex, wheel: WheelFile) -> list[Requirement]:
+    """The wheel's requirements that apply on its platform (markers evaluated there)."""
+    metadata = index.metadata(wheel)
+    environment = _tag_environment(next(iter(wheel.tags)).platform, _python_minors([wheel]))
+    requirements = [Requirement(line) for line in metadata.get_all("Requires-Dist") or []]
+    return [r for r in requirements if r.marker is None or r.marker.evaluate({**environment, "extra": ""})]
+
+
+def _tag_environment(platform_tag: str, pythons: list[str]) -> dict[str, str]:
+    """Marker values for a platform tag (`manylinux_2_28_x86_64`, `win_amd64`, `macosx_14_0_arm64`)."""
+    environment = dict(default_environment())
+    if platform_tag.startswith(("manylinux", "musllinux", "linux")):
+        system, sys_platform, machine = "Linux", "linux", platform_tag.split("_", 3)[-1]
+    elif platform_tag.startswith("win"):
+        system, sys_platform, machine = "Windows", "win32", WINDOWS_MACHINES.get(platform_tag, "x86")
+    else:
+        system, sys_platform, machine = "Darwin", "darwin", platform_tag.rsplit("_", 1)[-1]
+    python = pythons[-1] if pythons else environment["python_version"]
+    environment.update(platform_system=system, sys_platform=sys_platform, platform_machine=machine)
+    environment.update(python_version=python, python_full_version=f"{python}.0")
+    return environment
+
+
+def _build_of(requires: list[Requirement]) -> str:
+    """The variant a PyPI torch is, from its CUDA runtime requirement; "cpu" without one."""
+    for requirement in requires:
+        name = canonicalize_name(requirement.name)
+        if name == "cuda-toolkit" or CUDA_RUNTIME.fullmatch(name):
+            version = next(iter(requirement.specifier)).version
+            major, minor = version.split(".")[:2]
+            return f"cu{major}{minor}"
+    return "cpu"
+
+
+def _pinned_version(requires: list[Requirement], name: str) -> str | None:
+    """`triton~=3.9.0` / `triton==3.8.0` -> the version; None when not pinned."""
+    for requirement in requires:
+        if canonicalize_name(requirement.name) == canonicalize_name(name):
+            for specifier in requirement.specifier:
+                if specifier.operator in ("==", "~=", "==="):
+                    return specifier.version.removesuffix(".*")
+    return None
