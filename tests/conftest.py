@@ -90,8 +90,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     terminalreporter.write_line(f"wall time: {elapsed:.1f} s")
 
 
-LIVE_INDEX_URL = "https://download.pytorch.org/whl"
-
 
 @pytest.fixture(scope="session")
 def replica_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -121,11 +119,14 @@ def pytorch_index(request: pytest.FixtureRequest, replica_root: Path):
 def _reachable_live_index() -> str:
     import urllib.request
 
+    from pytorch_facts import load_facts
+
+    live = load_facts().default_index_url
     try:
-        urllib.request.urlopen(f"{LIVE_INDEX_URL}/cpu/torch/", timeout=10).close()
+        urllib.request.urlopen(f"{live}/cpu/torch/", timeout=10).close()
     except OSError as error:
         pytest.skip(f"--live-index: the PyTorch index cannot be reached from this machine ({error})")
-    return LIVE_INDEX_URL
+    return live
 
 
 @contextlib.contextmanager
