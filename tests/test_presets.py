@@ -59,8 +59,9 @@ def empty_settings(tmp_path: Path) -> Path:
 
 
 def normalised_tree(project: Path, name: str) -> dict[str, str]:
-    """The project with its name, distribution name and import name replaced by one placeholder
-    (`ranker` is both), and without `_commit` (each render of a dirty tree is a new commit)."""
+    """The project with its name, distribution name and import name (`ranker` is both), and the
+    upper-case import name (the device variable's prefix), replaced by one placeholder; without
+    `_commit` (each render of a dirty template checkout is a new commit)."""
 
     def normalise(text: str) -> str:
         for form in (name, *NAMES[name], NAMES[name][1].upper()):
