@@ -292,3 +292,86 @@ def test_rename_choice_migration_rewrites_single_and_multiselect_answers(tmp_pat
     assert run("ci", "gitlab=gitlab-ci")["ci"] == "gitlab-ci"  # idempotent
     assert run("platforms", "b=", "c=a")["platforms"] == ["a"]  # dropped, and merged into "a"
     assert run("missing", "x=y") == {"_commit": "v1.0.0", "ci": "gitlab-ci", "platforms": ["a"]}
+
+
+TINY_QUESTIONS = """\
+ci:
+  type: str
+  default: github
+  choices: [github, {gitlab}, none]
+platforms:
+  type: str
+  multiselect: true
+  default: '["linux"]'
+  choices: [linux, {macos}, windows]
+"""
+TINY_MIGRATIONS = """
+_migrations:
+  - version: v2.0.0
+    when: "{{ _stage == 'before' }}"
+    command:
+      - "{{ _copier_python }}"
+      - "{{ _copier_conf.src_path }}/migrations/rename_choice.py"
+      - "{{ _copier_conf.answers_file }}"
+      - ci
+      - gitlab=gitlab-ci
+  - version: v2.0.0
+    when: "{{ _stage == 'before' }}"
+    command:
+      - "{{ _copier_python }}"
+      - "{{ _copier_conf.src_path }}/migrations/rename_choice.py"
+      - "{{ _copier_conf.answers_file }}"
+      - platforms
+      - macos=macos-arm64
+"""
+
+
+@pytest.mark.parametrize("with_migration", [True, False], ids=["migrated", "not-migrated"])
+def test_what_the_check_calls_covered_is_what_copier_carries_over(tmp_path: Path, with_migration: bool) -> None:
+    """The check's notion of "covered" against a real `copier update --trust --defaults`: with the
+    rename_choice.py entries the answers follow the renamed choices; without them copier resets
+    them to the defaults (the multiselect one entirely) and the check reports both."""
+    template = tmp_path / "tiny-template"
+    (template / "migrations").mkdir(parents=True)
+    shutil.copy2(REPO_ROOT / "migrations" / "rename_choice.py", template / "migrations")
+    (template / "{{_copier_conf.answers_file}}.jinja").write_text("{{ _copier_answers|to_nice_yaml }}")
+    v1 = TINY_QUESTIONS.format(gitlab="gitlab", macos="macos")
+    (template / "copier.yml").write_text(v1, encoding="utf-8")
+    init_repo(template)
+    commit_all(template, "v1")
+    git(template, "tag", "v1.0.0")
+    project = tmp_path / "project"
+    copier_cli(
+        "copy",
+        "--trust",
+        "--defaults",
+        "--data=ci=gitlab",
+        '--data=platforms=["macos", "windows"]',
+        str(template),
+        str(project),
+    )
+    init_repo(project)
+    commit_all(project, "generated")
+    v2 = TINY_QUESTIONS.format(gitlab="gitlab-ci", macos="macos-arm64") + (TINY_MIGRATIONS if with_migration else "")
+    (template / "copier.yml").write_text(v2, encoding="utf-8")
+    commit_all(template, "v2")
+    git(template, "tag", "v2.0.0")
+
+    copier_cli("update", "--trust", "--defaults", "--quiet", str(project))
+
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
+    facts = working_tree_text()
+    problems = uncovered_removals(
+        TemplateText(v1, facts.facts_toml, facts.facts_py),
+        TemplateText(v2, facts.facts_toml, facts.facts_py),
+        Version("1.0.0"),
+    )
+    if with_migration:
+        assert (answers["ci"], answers["platforms"]) == ("gitlab-ci", ["macos-arm64", "windows"])
+        assert problems == []
+    else:
+        assert (answers["ci"], answers["platforms"]) == ("github", ["linux"])
+        assert problems == [
+            "ci: 'gitlab' removed since 1.0.0 without a migration",
+            "platforms: 'macos' removed since 1.0.0 without a migration",
+        ]
