@@ -227,6 +227,7 @@ def test_dockerfile_and_ci_follow_the_layout(copie, layout: str) -> None:
     # skip list nor the constraints file can take: the export leaves the workspace out.
     script, _ = cpu_swap_script(project, "gitlab")
     assert "--no-emit-workspace" in script and "--no-emit-project" not in script
+    assert_valid(project)
 
 
 # --- the accelerator decides the base image and how CI installs torch ----------------------
@@ -262,6 +263,7 @@ def test_dockerfile_base_image_matches_every_accelerator(copie, variant: str) ->
     for platform, entry in matrix.items():
         expected = "locked" if FACTS.variants[variant].kind == "cpu" else "cpu-index"
         assert entry["torch"] == expected, f"{platform}: {entry}"
+    assert_valid(project)
 
 
 @pytest.mark.parametrize(
@@ -316,6 +318,7 @@ def test_extras_dockerfile_takes_the_extra_and_its_image_as_build_args(copie, ac
     assert f"uv sync --locked --extra {extra}" in runs(workflow["jobs"]["test"]["steps"])
     swaps = {platform for platform, entry in matrix_of(workflow).items() if entry["torch"] == "cpu-index"}
     assert swaps == (set() if "cpu" in accelerators else {"linux-x86_64", "windows-x86_64"})
+    assert_valid(project)
 
 
 # --- the CPU swap, run for real against the index replica ----------------------------------
