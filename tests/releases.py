@@ -91,5 +91,7 @@ def extract_at(repo: Path, commit: str, paths: tuple[str, ...], dest: Path) -> N
     """Write `paths` (files or directories) as they are at `commit` into `dest`."""
     present = [p for p in paths if _git(repo, "cat-file", "-e", f"{commit}:{p}", check=False).returncode == 0]
     archive = _git(repo, "archive", "--format=tar", commit, "--", *present).stdout
+    # The "data" filter (Python 3.11.4+) refuses absolute paths and links out of `dest`.
+    safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
     with tarfile.open(fileobj=BytesIO(archive)) as tar:
-        tar.extractall(dest, filter="data")
+        tar.extractall(dest, **safe)
