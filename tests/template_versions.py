@@ -18,9 +18,10 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-# What a copier template needs from this repository: the questions, the rendered files and
-# the Jinja extensions copier.yml loads. Everything else (tests, CI, docs) is not shipped.
-TEMPLATE_PARTS = ("copier.yml", "template", "extensions")
+# What a copier template needs from this repository: the questions, the rendered files, the
+# Jinja extensions copier.yml loads and the migration scripts. Everything else (tests, CI,
+# docs) is not shipped.
+TEMPLATE_PARTS = ("copier.yml", "template", "extensions", "migrations")
 
 _IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo", ".DS_Store")
 
@@ -55,6 +56,8 @@ def snapshot_template(dest: Path, source: Path = REPO_ROOT) -> Path:
     dest.mkdir(parents=True)
     for part in TEMPLATE_PARTS:
         origin = source / part
+        if not origin.exists():
+            continue
         if origin.is_dir():
             shutil.copytree(origin, dest / part, ignore=_IGNORED)
         else:

@@ -1,6 +1,7 @@
 """The optional files: CI (GitHub Actions, GitLab CI), Dockerfile and pre-commit configuration.
 
-- every ci × docker × pre_commit answer yields exactly its files, and their YAML parses;
+- every ci × docker × pre_commit answer yields exactly its files, and they pass their real
+  validators (check-jsonschema's GitHub/GitLab schemas, pre-commit validate-config, hadolint);
 - the CI files hold the promised jobs, and their merge-conflict check really fails on markers;
 - for every accelerator in the facts, the Dockerfile's base image is that variant's
   `docker_image`, and the GitHub workflow installs CPU torch where the lock holds a GPU build;
@@ -22,9 +23,11 @@ from pathlib import Path
 import pytest
 import yaml
 from pytorch_facts import load_facts
+from validators import assert_valid, hadolint_errors
 
 FACTS = load_facts()
 GITHUB_WORKFLOW = ".github/workflows/ci.yml"
+UPDATE_WORKFLOW = ".github/workflows/template-update.yml"
 GITLAB_CI = ".gitlab-ci.yml"
 PRE_COMMIT = ".pre-commit-config.yaml"
 DEFAULT_RUNNERS = {"ubuntu-latest", "macos-latest", "windows-latest"}
@@ -117,7 +120,7 @@ def test_optional_files_follow_the_answers(copie, ci: str, docker: bool, pre_com
     leftovers = [p.name for p in project.rglob("*") if p.name in ("", ".jinja") or p.suffix == ".jinja"]
     assert not leftovers, f"unrendered file names: {leftovers}"
 
-    for name in (GITHUB_WORKFLOW, GITLAB_CI, PRE_COMMIT, "Dockerfile", ".dockerignore"):
+    for name in (GITHUB_WORKFLOW, UPDATE_WORKFLOW, GITLAB_CI, PRE_COMMIT, "Dockerfile", ".dockerignore"):
         if not (project / name).is_file():
             continue
         text = (project / name).read_text(encoding="utf-8")
@@ -126,8 +129,8 @@ def test_optional_files_follow_the_answers(copie, ci: str, docker: bool, pre_com
         assert text.endswith("\n") and not text.endswith("\n\n"), f"{name} must end with one newline"
         assert "\n\n\n" not in text, f"{name} has runs of blank lines"
         assert all(line == line.rstrip() for line in text.splitlines()), f"trailing whitespace in {name}"
-        if name.endswith((".yml", ".yaml")):
-            load_yaml(project / name)
+    # The files parse and follow their formats: SchemaStore's schemas, pre-commit, hadolint.
+    assert_valid(project)
     if ci == "github":
         check_github_workflow(project)
     if ci == "gitlab":
@@ -196,6 +199,7 @@ def check_pre_commit(project: Path) -> None:
 def check_dockerfile(project: Path) -> None:
     text = (project / "Dockerfile").read_text(encoding="utf-8")
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
+    assert not (errors := hadolint_errors(project / "Dockerfile")), errors
     assert "COPY --from=ghcr.io/astral-sh/uv:0.13.9 /uv /uvx /bin/" in text
     assert "UV_COMPILE_BYTECODE=1" in text and "UV_LINK_MODE=copy" in text
     # Two syncs: the dependencies alone (cached layer), then the project. A workspace's first
@@ -223,6 +227,7 @@ def test_dockerfile_and_ci_follow_the_layout(copie, layout: str) -> None:
     # skip list nor the constraints file can take: the export leaves the workspace out.
     script, _ = cpu_swap_script(project, "gitlab")
     assert "--no-emit-workspace" in script and "--no-emit-project" not in script
+    assert_valid(project)
 
 
 # --- the accelerator decides the base image and how CI installs torch ----------------------
@@ -258,6 +263,7 @@ def test_dockerfile_base_image_matches_every_accelerator(copie, variant: str) ->
     for platform, entry in matrix.items():
         expected = "locked" if FACTS.variants[variant].kind == "cpu" else "cpu-index"
         assert entry["torch"] == expected, f"{platform}: {entry}"
+    assert_valid(project)
 
 
 @pytest.mark.parametrize(
@@ -312,6 +318,7 @@ def test_extras_dockerfile_takes_the_extra_and_its_image_as_build_args(copie, ac
     assert f"uv sync --locked --extra {extra}" in runs(workflow["jobs"]["test"]["steps"])
     swaps = {platform for platform, entry in matrix_of(workflow).items() if entry["torch"] == "cpu-index"}
     assert swaps == (set() if "cpu" in accelerators else {"linux-x86_64", "windows-x86_64"})
+    assert_valid(project)
 
 
 # --- the CPU swap, run for real against the index replica ----------------------------------

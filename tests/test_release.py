@@ -1,0 +1,377 @@
+"""The template's releases: recorded correctly, and the working tree updates from the newest.
+
+- CHANGELOG.md records every release tag with the tag's commit; the newest release is found
+  by tag, or by that commit in a clone without tags (consistency, and truth for git).
+- Projects rendered at the newest release, committed and edited like a user would, update to
+  the working tree with `copier update`: no conflicts, the edits kept, the result equal to a
+  fresh render plus the same edits (truth: the real copier on the real released template).
+- No choice the newest release offers disappears without a `_migrations` entry that carries
+  it over (consistency of copier.yml and the facts between two versions).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from choices import TemplateText, choices_of, uncovered_removals
+from packaging.version import Version
+from pytorch_facts import load_facts
+from releases import (
+    CHANGELOG,
+    REPO_ROOT,
+    Release,
+    changelog_releases,
+    extract_at,
+    newest_release,
+    read_at,
+    release_tags,
+)
+from template_versions import (
+    TEMPLATE_PARTS,
+    commit_all,
+    find_conflict_markers,
+    find_rej_files,
+    git,
+    init_repo,
+    insert_after_line,
+    isolated_git_env,
+    replace_once,
+    snapshot_template,
+)
+
+FACTS_TOML = "extensions/pytorch_facts.toml"
+FACTS_PY = "extensions/pytorch_facts.py"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in isolated_git_env(tmp_path_factory.mktemp("home")).items():
+        monkeypatch.setenv(key, value)
+
+
+@pytest.fixture(scope="module")
+def newest() -> Release:
+    return newest_release()
+
+
+def working_tree_text() -> TemplateText:
+    return TemplateText(*((REPO_ROOT / p).read_text(encoding="utf-8") for p in ("copier.yml", FACTS_TOML, FACTS_PY)))
+
+
+def text_at(commit: str) -> TemplateText:
+    return TemplateText(*(read_at(REPO_ROOT, commit, p) or "" for p in ("copier.yml", FACTS_TOML, FACTS_PY)))
+
+
+# --- the release record --------------------------------------------------------------------
+
+
+def test_changelog_records_every_release_tag_with_its_commit() -> None:
+    text = (REPO_ROOT / CHANGELOG).read_text(encoding="utf-8")
+    recorded = changelog_releases(text)
+    assert recorded, "CHANGELOG.md records no release"
+    assert list(recorded) == sorted(recorded, key=Version, reverse=True), "releases must be listed newest first"
+    # "Unreleased" collects what the next release brings, above the releases.
+    assert text.index("## Unreleased") < text.index(f"## {next(iter(recorded))}")
+    tags = release_tags(REPO_ROOT)  # a clone without tags checks the record alone
+    for index, (tag, commit) in enumerate(recorded.items()):
+        if commit is None:
+            # Between tagging a release and recording its commit (CONTRIBUTING.md).
+            assert index == 0 and tag in tags, f"{tag}: record the release's full commit hash in its heading"
+            continue
+        assert git(REPO_ROOT, "cat-file", "-t", commit).strip() == "commit", f"{tag}: {commit} is not a commit here"
+    for tag in tags:
+        assert tag in recorded, f"tag {tag} has no CHANGELOG.md entry"
+        if recorded[tag]:
+            assert git(REPO_ROOT, "rev-parse", f"{tag}^{{commit}}").strip() == recorded[tag], tag
+
+
+def _clone(tmp_path: Path, *options: str) -> Path:
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "--quiet", *options, f"file://{REPO_ROOT}", str(clone))
+    # The working tree's record, committed or not (it is what is being tested).
+    shutil.copy2(REPO_ROOT / CHANGELOG, clone / CHANGELOG)
+    return clone
+
+
+def test_a_clone_without_tags_finds_the_newest_release_by_its_recorded_commit(newest: Release, tmp_path: Path) -> None:
+    clone = _clone(tmp_path, "--no-tags")
+    assert release_tags(clone) == []
+
+    found = newest_release(clone)
+
+    assert found == Release(newest.tag, newest.commit, CHANGELOG)
+
+
+def test_a_shallow_clone_without_tags_says_to_fetch_the_history(tmp_path: Path) -> None:
+    clone = _clone(tmp_path, "--no-tags", "--depth=1")
+    head = git(clone, "rev-parse", "HEAD").strip()
+    if head == newest_release().commit:
+        pytest.skip("HEAD is the newest release itself: a depth-1 clone still has its commit")
+    with pytest.raises(AssertionError, match="fetch the whole history"):
+        newest_release(clone)
+
+
+# --- updating from the newest release to the working tree ----------------------------------
+
+ANSWER_SETS = {
+    "defaults": {},
+    "gitlab-docker-workspace": {
+        "ci": "gitlab",
+        "docker": True,
+        "layout": "workspace",
+        "workspace_members": '["core", "train"]',
+    },
+    "no-ci-extras": {"ci": "none", "accelerator_strategy": "extras", "pre_commit": False},
+}
+USER_DEPENDENCY = '    "numpy>=2",  # added by the user'
+USER_PARAGRAPH = "Our own paragraph, written by the user after generating the project.\n"
+USER_MODULE = '"""A model the user wrote."""\n\nimport torch\n\n\nclass Net(torch.nn.Module):\n    pass\n'
+
+
+def release_then_head(newest: Release, dest: Path) -> Path:
+    """A repository holding the newest release's template (tagged as it is) and, on top,
+    the working tree's: what `copier update` to HEAD sees, committed or not."""
+    dest.mkdir(parents=True)
+    extract_at(REPO_ROOT, newest.commit, TEMPLATE_PARTS, dest)
+    init_repo(dest)
+    commit_all(dest, f"release {newest.tag}")
+    git(dest, "tag", newest.tag)
+    head = snapshot_template(dest.parent / "head-parts")
+    for part in TEMPLATE_PARTS:
+        if (dest / part).is_dir():
+            shutil.rmtree(dest / part)
+        (dest / part).unlink(missing_ok=True)
+        if (head / part).is_dir():
+            shutil.copytree(head / part, dest / part)
+        elif (head / part).is_file():
+            shutil.copy2(head / part, dest / part)
+    subprocess.run(["git", "add", "--all"], cwd=dest, check=True)
+    if git(dest, "status", "--porcelain").strip():
+        commit_all(dest, "the working tree")
+    return dest
+
+
+def copier_cli(*args: str) -> None:
+    """One process per command, as users run it (the facts are per process)."""
+    done = subprocess.run([sys.executable, "-m", "copier", *args], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+
+
+def render(template: Path, dst: Path, answers: dict, vcs_ref: str) -> Path:
+    data = [f"--data={key}={value}" for key, value in {"project_name": "Release Demo", **answers}.items()]
+    copier_cli("copy", "--trust", "--defaults", "--quiet", *data, "--vcs-ref", vcs_ref, str(template), str(dst))
+    return dst
+
+
+def user_edits(project: Path) -> None:
+    """A dependency, a README paragraph near the top and a module of their own."""
+    pyproject = project / "pyproject.toml"
+    if "\ndependencies = []\n" in pyproject.read_text(encoding="utf-8"):  # extras: torch is in them
+        replace_once(pyproject, r"^dependencies = \[\]$", f"dependencies = [\n{USER_DEPENDENCY}\n]")
+    else:
+        insert_after_line(pyproject, r"dependencies = \[", USER_DEPENDENCY + "\n")
+    readme = project / "README.md"
+    lines = readme.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines.insert(1, "\n" + USER_PARAGRAPH)
+    readme.write_text("".join(lines), encoding="utf-8")
+    package = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))["package_name"]
+    (project / "src" / package / "model.py").write_text(USER_MODULE, encoding="utf-8")
+
+
+def comparable_tree(root: Path) -> dict[str, str]:
+    """Every file but .git and uv.lock; the answers without `_commit`."""
+    files = {}
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root).as_posix()
+        if not path.is_file() or ".git" in path.relative_to(root).parts or relative == "uv.lock":
+            continue
+        text = path.read_text(encoding="utf-8")
+        if relative == ".copier-answers.yml":
+            text = re.sub(r"(?m)^_commit: .*\n", "", text)
+        files[relative] = text
+    return files
+
+
+@pytest.mark.parametrize("answers", ANSWER_SETS.values(), ids=ANSWER_SETS.keys())
+def test_projects_from_the_newest_release_update_to_the_working_tree(
+    newest: Release, tmp_path: Path, answers: dict
+) -> None:
+    template = release_then_head(newest, tmp_path / "template")
+    project = render(template, tmp_path / "project", answers, newest.tag)
+    assert yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))["_commit"] == newest.tag
+    init_repo(project)
+    commit_all(project, f"generated from {newest.tag}")
+    user_edits(project)
+    commit_all(project, "user edits")
+
+    copier_cli("update", "--trust", "--defaults", "--quiet", "--vcs-ref", "HEAD", str(project))
+
+    assert find_conflict_markers(project) == {}
+    assert find_rej_files(project) == []
+    fresh = render(template, tmp_path / "fresh", answers, "HEAD")
+    user_edits(fresh)
+    assert comparable_tree(project) == comparable_tree(fresh)
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    assert USER_PARAGRAPH in readme and USER_DEPENDENCY in (project / "pyproject.toml").read_text(encoding="utf-8")
+
+
+# --- choices never shrink -------------------------------------------------------------------
+
+
+def test_no_choice_of_the_newest_release_is_gone_without_a_migration(newest: Release) -> None:
+    old = text_at(newest.commit)
+    assert choices_of(old), f"no choices read at {newest.tag}"
+    assert uncovered_removals(old, working_tree_text(), newest.version) == []
+
+
+def _without_ci_choice(copier_yml: str, value: str) -> str:
+    config_line = re.compile(rf"(?m)^(ci:\n(?:[ \t]+.*\n)*?)[ \t]+[^\n]*: {re.escape(value)}\n")
+    assert len(config_line.findall(copier_yml)) == 1
+    return config_line.sub(r"\1", copier_yml)
+
+
+def _without_oldest_release(facts_toml: str) -> str:
+    start = facts_toml.rindex("[[releases]]")
+    end = facts_toml.index("\n[", start)
+    return facts_toml[:start] + facts_toml[end + 1 :]
+
+
+RENAME_MIGRATION = """
+_migrations:
+  - version: v99.0.0
+    when: "{{{{ _stage == 'before' }}}}"
+    command:
+      - "{{{{ _copier_python }}}}"
+      - "{{{{ _copier_conf.src_path }}}}/migrations/rename_choice.py"
+      - "{{{{ _copier_conf.answers_file }}}}"
+      - {question}
+      - {old}={new}
+"""
+
+
+def test_removing_a_choice_without_a_migration_fails_the_check() -> None:
+    """Shown on the working tree itself, edited: a copier.yml choice and a facts release."""
+    current = working_tree_text()
+    released = Version("0.1.0")
+    assert "gitlab" in choices_of(current)["ci"]
+    oldest = load_facts().releases[-1].minor
+
+    no_gitlab = TemplateText(_without_ci_choice(current.copier_yml, "gitlab"), current.facts_toml, current.facts_py)
+    assert uncovered_removals(current, no_gitlab, released) == ["ci: 'gitlab' removed since 0.1.0 without a migration"]
+    no_oldest = TemplateText(current.copier_yml, _without_oldest_release(current.facts_toml), current.facts_py)
+    assert f"torch_min: '{oldest}' removed since 0.1.0 without a migration" in uncovered_removals(
+        current, no_oldest, released
+    )
+
+    # A migration for a later release that renames the answer covers the removal...
+    migrated = no_gitlab.copier_yml + RENAME_MIGRATION.format(question="ci", old="gitlab", new="none")
+    assert uncovered_removals(current, TemplateText(migrated, current.facts_toml, current.facts_py), released) == []
+    # ...one for the release the choice was still in does not, nor one for another question.
+    stale = migrated.replace("v99.0.0", "v0.1.0")
+    assert uncovered_removals(current, TemplateText(stale, current.facts_toml, current.facts_py), released)
+    other = no_gitlab.copier_yml + RENAME_MIGRATION.format(question="layout", old="gitlab", new="none")
+    assert uncovered_removals(current, TemplateText(other, current.facts_toml, current.facts_py), released)
+
+
+def test_rename_choice_migration_rewrites_single_and_multiselect_answers(tmp_path: Path) -> None:
+    answers = tmp_path / ".copier-answers.yml"
+    script = REPO_ROOT / "migrations" / "rename_choice.py"
+
+    def run(*args: str) -> dict:
+        subprocess.run([sys.executable, str(script), str(answers), *args], check=True, capture_output=True)
+        return yaml.safe_load(answers.read_text(encoding="utf-8"))
+
+    answers.write_text("# header\n_commit: v1.0.0\nci: gitlab\nplatforms:\n- a\n- b\n- c\n", encoding="utf-8")
+    assert run("ci", "gitlab=gitlab-ci")["ci"] == "gitlab-ci"
+    assert run("ci", "gitlab=gitlab-ci")["ci"] == "gitlab-ci"  # idempotent
+    assert run("platforms", "b=", "c=a")["platforms"] == ["a"]  # dropped, and merged into "a"
+    assert run("missing", "x=y") == {"_commit": "v1.0.0", "ci": "gitlab-ci", "platforms": ["a"]}
+
+
+TINY_QUESTIONS = """\
+ci:
+  type: str
+  default: github
+  choices: [github, {gitlab}, none]
+platforms:
+  type: str
+  multiselect: true
+  default: '["linux"]'
+  choices: [linux, {macos}, windows]
+"""
+TINY_MIGRATIONS = """
+_migrations:
+  - version: v2.0.0
+    when: "{{ _stage == 'before' }}"
+    command:
+      - "{{ _copier_python }}"
+      - "{{ _copier_conf.src_path }}/migrations/rename_choice.py"
+      - "{{ _copier_conf.answers_file }}"
+      - ci
+      - gitlab=gitlab-ci
+  - version: v2.0.0
+    when: "{{ _stage == 'before' }}"
+    command:
+      - "{{ _copier_python }}"
+      - "{{ _copier_conf.src_path }}/migrations/rename_choice.py"
+      - "{{ _copier_conf.answers_file }}"
+      - platforms
+      - macos=macos-arm64
+"""
+
+
+@pytest.mark.parametrize("with_migration", [True, False], ids=["migrated", "not-migrated"])
+def test_what_the_check_calls_covered_is_what_copier_carries_over(tmp_path: Path, with_migration: bool) -> None:
+    """The check's notion of "covered" against a real `copier update --trust --defaults`: with the
+    rename_choice.py entries the answers follow the renamed choices; without them copier resets
+    them to the defaults (the multiselect one entirely) and the check reports both."""
+    template = tmp_path / "tiny-template"
+    (template / "migrations").mkdir(parents=True)
+    shutil.copy2(REPO_ROOT / "migrations" / "rename_choice.py", template / "migrations")
+    (template / "{{_copier_conf.answers_file}}.jinja").write_text("{{ _copier_answers|to_nice_yaml }}")
+    v1 = TINY_QUESTIONS.format(gitlab="gitlab", macos="macos")
+    (template / "copier.yml").write_text(v1, encoding="utf-8")
+    init_repo(template)
+    commit_all(template, "v1")
+    git(template, "tag", "v1.0.0")
+    project = tmp_path / "project"
+    copier_cli(
+        "copy",
+        "--trust",
+        "--defaults",
+        "--data=ci=gitlab",
+        '--data=platforms=["macos", "windows"]',
+        str(template),
+        str(project),
+    )
+    init_repo(project)
+    commit_all(project, "generated")
+    v2 = TINY_QUESTIONS.format(gitlab="gitlab-ci", macos="macos-arm64") + (TINY_MIGRATIONS if with_migration else "")
+    (template / "copier.yml").write_text(v2, encoding="utf-8")
+    commit_all(template, "v2")
+    git(template, "tag", "v2.0.0")
+
+    copier_cli("update", "--trust", "--defaults", "--quiet", str(project))
+
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
+    facts = working_tree_text()
+    problems = uncovered_removals(
+        TemplateText(v1, facts.facts_toml, facts.facts_py),
+        TemplateText(v2, facts.facts_toml, facts.facts_py),
+        Version("1.0.0"),
+    )
+    if with_migration:
+        assert (answers["ci"], answers["platforms"]) == ("gitlab-ci", ["macos-arm64", "windows"])
+        assert problems == []
+    else:
+        assert (answers["ci"], answers["platforms"]) == ("github", ["linux"])
+        assert problems == [
+            "ci: 'gitlab' removed since 1.0.0 without a migration",
+            "platforms: 'macos' removed since 1.0.0 without a migration",
+        ]
