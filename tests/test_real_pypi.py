@@ -53,7 +53,7 @@ def pypi_unreachable(steps: Steps, python: Path, scratch: Path) -> str | None:
         return "uv pip compile of one package from its default index timed out"
     if result.returncode == 0:
         return None
-    last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+    last = (result.stderr.strip().splitlines() or ["no output"])[-1].strip()
     return f"uv pip compile of one package from its default index failed ({result.returncode}): {last}"
 
 
