@@ -21,6 +21,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=os.environ.get("TORCH_UV_LIVE_INDEX") == "1",
         help="lock against the real PyTorch indexes instead of the local replica (env: TORCH_UV_LIVE_INDEX=1)",
     )
+    parser.addoption(
+        "--real-pypi",
+        action="store_true",
+        default=os.environ.get("TORCH_UV_REAL_PYPI") == "1",
+        help="also run the real_pypi tests: sync against the real PyPI, about 3 GB (env: TORCH_UV_REAL_PYPI=1)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The real_pypi tests download gigabytes: deselected unless --real-pypi asks for them."""
+    if config.getoption("--real-pypi"):
+        return
+    deselected = [item for item in items if "real_pypi" in item.keywords]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if "real_pypi" not in item.keywords]
 
 
 def pytest_configure(config: pytest.Config) -> None:

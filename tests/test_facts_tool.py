@@ -4,7 +4,7 @@ facts file agrees, and `refresh` writes the registry's answer back without losin
 Two kinds of proof:
 - consistency: against the index replica, which is generated from the facts, the tool must
   confirm every index-side fact, and find every change made to a copy of the file;
-- truth: against real PyPI (`-m pypi`, deselect with `-m "not pypi"`), every PyPI-side fact of
+- truth: against real PyPI (`-m pypi_facts`, deselect with `-m "not pypi_facts"`), every PyPI-side fact of
   the file must be confirmed.
 """
 
@@ -301,7 +301,7 @@ def test_unreachable_is_not_absent() -> None:
 # --- against real PyPI (truth) ---------------------------------------------------------------------
 
 
-@pytest.mark.pypi
+@pytest.mark.pypi_facts
 def test_pypi_confirms_every_pypi_fact() -> None:
     result = run_tool("check", "--only", "pypi")
     unreachable = lines_with(result.stdout, "unreachable")
