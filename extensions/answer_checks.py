@@ -34,6 +34,7 @@ import sys
 import unicodedata
 from urllib.parse import urlsplit
 
+from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 from pytorch_facts import TORCH_FAMILY, Facts, load_facts
@@ -58,7 +59,12 @@ DEPENDENCY_DISTRIBUTIONS = {
     "typing-extensions",
 }
 # The torch family, CUDA's triton, and the ROCm/XPU triton companions of the facts.
-TORCH_DISTRIBUTIONS = {*TORCH_FAMILY, "triton", *(c for v in load_facts().variants.values() for c in v.companions)}
+TORCH_DISTRIBUTIONS = {
+    *TORCH_FAMILY,
+    *load_facts().companions,
+    "triton",
+    *(c for v in load_facts().variants.values() for c in v.triton_packages),
+}
 RESERVED_DISTRIBUTIONS = {*TORCH_DISTRIBUTIONS, "pin-pytorch", *DEPENDENCY_DISTRIBUTIONS}
 # Their import names, plus the test directories and the modules some of them import under
 # another name (pillow -> PIL, pytest -> _pytest, setuptools -> pkg_resources).
@@ -280,6 +286,11 @@ def python_range(answers: dict, facts: Facts | None = None) -> str:
 def torch_package_unavailable(package: str, answers: dict, facts: Facts | None = None) -> str:
     facts = _facts(facts)
     release = facts.release(answers["torch_min"])
+    companion = facts.companions.get(package)
+    if companion is not None:
+        if release is not None and companion.torch and not SpecifierSet(companion.torch).contains(release.torch):
+            return f"torch_packages: {package} serves torch {companion.torch} only: drop it or raise torch_min"
+        return ""
     if release is not None and not release.package_version(package):
         last = next((r for r in facts.releases if r.package_version(package)), None)
         hint = f" (its last release is {last.package_version(package)}, for torch {last.minor})" if last else ""
@@ -290,6 +301,13 @@ def torch_package_unavailable(package: str, answers: dict, facts: Facts | None =
 
 def platform_unavailable(platform: str, answers: dict, facts: Facts | None = None) -> str:
     facts = _facts(facts)
+    chosen = [facts.companions[p] for p in answers.get("torch_packages", []) if p in facts.companions]
+    without = " and ".join(c.name for c in chosen if platform not in c.platforms)
+    if without:
+        return (
+            f"platforms: {platform}: {without} has no wheels for it: "
+            f"drop {platform} or drop {without} from torch_packages"
+        )
     last = facts.platforms[platform].last_release
     if platform == INTEL_MAC and last and Version(answers["python_min"]) > Version(last["python"][-1]):
         return (

@@ -26,7 +26,7 @@ for _sibling in HERE.glob("*.py"):
 sys.path.insert(0, str(HERE))
 
 import answer_checks  # noqa: E402
-from pytorch_facts import OPTIONAL_PACKAGES, load_facts  # noqa: E402
+from pytorch_facts import load_facts  # noqa: E402
 from uv_config import build_config  # noqa: E402
 
 
@@ -104,7 +104,8 @@ def platform_choices(context) -> str:
 def torch_package_choices(context) -> str:
     answers = _answers(context)
     return _choices_json(
-        _choice(name, name, answer_checks.torch_package_unavailable(name, answers)) for name in OPTIONAL_PACKAGES
+        _choice(name, name, answer_checks.torch_package_unavailable(name, answers))
+        for name in load_facts().optional_packages
     )
 
 

@@ -46,7 +46,7 @@ class Variant:
         return f"pytorch-{self.name}"
 
     @property
-    def companions(self) -> tuple[str, ...]:
+    def triton_packages(self) -> tuple[str, ...]:
         """The triton packages that must come from this variant's index (none for CUDA/CPU)."""
         return (self.triton, *self.also_wired) if self.triton else self.also_wired
 
@@ -54,6 +54,22 @@ class Variant:
     def extra_name(self) -> str:
         """The variant as a (PEP 685 normalised) extra name: `rocm7.2` -> `rocm7-2`."""
         return self.name.replace(".", "-")
+
+
+@dataclass(frozen=True)
+class Companion:
+    """A package built against torch that the variant indexes also publish (torchcodec, torchao)."""
+
+    name: str
+    label: str
+    version: str
+    requires: str  # the specifier the project asks for ("" = any)
+    torch: str  # the torch releases it serves ("" = not stated)
+    index_kinds: tuple[str, ...]  # variant kinds whose indexes publish it
+    platforms: tuple[str, ...]
+
+    def on_index_of(self, variant: Variant) -> bool:
+        return variant.kind in self.index_kinds
 
 
 @dataclass(frozen=True)
@@ -88,6 +104,12 @@ class Facts:
     variants: dict[str, Variant]
     releases: tuple[Release, ...]  # newest first
     unconfirmed: dict[str, str]
+    companions: dict[str, Companion]
+
+    @property
+    def optional_packages(self) -> list[str]:
+        """What `torch_packages` offers: torchvision, torchaudio and the companions."""
+        return [*OPTIONAL_PACKAGES, *self.companions]
 
     @property
     def newest(self) -> Release:
@@ -162,6 +184,18 @@ def _release(data: dict) -> Release:
     )
 
 
+def _companion(name: str, data: dict) -> Companion:
+    return Companion(
+        name=name,
+        label=data["label"],
+        version=data["version"],
+        requires=data["requires"],
+        torch=data["torch"],
+        index_kinds=tuple(data["index_kinds"]),
+        platforms=tuple(data["platforms"]),
+    )
+
+
 @cache
 def load_facts(path: Path = FACTS_FILE) -> Facts:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -174,4 +208,5 @@ def load_facts(path: Path = FACTS_FILE) -> Facts:
         variants={name: _variant(name, v) for name, v in data["variants"].items()},
         releases=tuple(releases),
         unconfirmed=data["unconfirmed"],
+        companions={name: _companion(name, c) for name, c in data.get("companions", {}).items()},
     )

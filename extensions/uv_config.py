@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from packaging.specifiers import SpecifierSet
 from packaging.version import Version
-from pytorch_facts import OPTIONAL_PACKAGES, Facts, Release, Variant, load_facts
+from pytorch_facts import Facts, Release, Variant, load_facts
 
 INTEL_MAC = "macos-x86_64"
 
@@ -63,6 +64,8 @@ class TorchConfig:
     packages: list[str]  # torch family packages in use, torch first
     triton_packages: list[str]
     constraints: list[str]  # uv constraint-dependencies (limits without requiring)
+    # Companion packages (torchcodec, ...) a route's variant has no build of: PyPI's build there.
+    companion_fallbacks: list[tuple[str, Variant]]
     intel_mac: dict | None = None
 
     @property
@@ -126,8 +129,13 @@ def release_blockers(release: Release, answers: dict) -> list[str]:
     if missing_variants:
         verb = "is" if len(missing_variants) == 1 else "are"
         blockers.append(f"{' and '.join(missing_variants)} {verb} not published for torch {release.torch}")
+    facts = load_facts()
     for package in answers.get("torch_packages", []):
-        if not release.package_version(package):
+        companion = facts.companions.get(package)
+        if companion is not None:
+            if companion.torch and not SpecifierSet(companion.torch).contains(release.torch):
+                blockers.append(f"{package} serves torch {companion.torch} only")
+        elif not release.package_version(package):
             blockers.append(f"{package} has no release for torch {release.torch}")
     missing_python = [m for m in _python_range(answers["python_min"], answers["python_max"]) if m not in release.python]
     if missing_python:
@@ -219,6 +227,10 @@ def _requirements(
     not_intel_mac = "platform_machine != 'x86_64' or sys_platform != 'darwin'"
     lines = []
     for package in packages:
+        companion = facts.companions.get(package)
+        if companion is not None:  # its own range; never on Intel Macs (the answer checks refuse it)
+            lines.append(f"{package}{companion.requires}")
+            continue
         spec = f"{package}{_bounds(package, releases, next_release)}"
         if intel_mac:
             lines.append(f"{spec} ; {not_intel_mac}")
@@ -226,23 +238,26 @@ def _requirements(
         else:
             lines.append(spec)
     for route in routes:
-        for companion in route.variant.companions:
+        for companion in route.variant.triton_packages:
             lines.append(companion + (f" ; {route.marker}" if route.marker else ""))
     return lines
 
 
-def _unconfirmed_note(variant: Variant, releases: list[Release], packages: list[str]) -> str | None:
+def _unconfirmed_note(variant: Variant, releases: list[Release], packages: list[str], facts: Facts) -> str | None:
     """What a project using `variant` relies on that the facts mark unconfirmed, in words:
     "torch 2.15, torchaudio 2.11.1 and the triton version"."""
     parts = []
     minors = [release.minor for release in releases if variant.name in release.unconfirmed]
     if minors:
         parts.append(f"torch {', '.join(minors)}")
-    for package in packages:
+    for package in [p for p in packages if p not in facts.companions]:
         versions = [release.package_version(package) for release in releases if package in release.unconfirmed]
         if versions:
             parts.append(f"{package} {', '.join(dict.fromkeys(versions))}")
-    if variant.companions and any("triton" in release.unconfirmed for release in releases):
+    companions = [p for p in packages if p in facts.companions and facts.companions[p].on_index_of(variant)]
+    if companions:  # the indexes' companion builds are not known in detail (facts: unconfirmed)
+        parts.append(f"its {'/'.join(companions)} builds")
+    if variant.triton_packages and any("triton" in release.unconfirmed for release in releases):
         parts.append("the triton version")
     if not parts:
         return None
@@ -259,7 +274,7 @@ def build_config(answers: dict, facts: Facts | None = None) -> TorchConfig:
     if not releases:
         raise ConfigError(capped_by or "no torch release matches the answers")
 
-    packages = ["torch", *[p for p in OPTIONAL_PACKAGES if p in answers.get("torch_packages", [])]]
+    packages = ["torch", *[p for p in facts.optional_packages if p in answers.get("torch_packages", [])]]
     modern = [p for p in platforms if p != INTEL_MAC]
     intel_mac = None
     if INTEL_MAC in platforms:
@@ -272,14 +287,19 @@ def build_config(answers: dict, facts: Facts | None = None) -> TorchConfig:
             f"{base_url}/{r.variant.name}",
             r.variant,
             r.platforms,
-            _unconfirmed_note(r.variant, releases, packages),
+            _unconfirmed_note(r.variant, releases, packages, facts),
         )
         for r in routes
     ]
 
     sources: dict[str, list[Source]] = {}
+    companion_fallbacks = []
     for route in routes:
-        served = [*packages, *route.variant.companions]
+        served = [*packages, *route.variant.triton_packages]
+        for package in [p for p in packages if p in facts.companions]:
+            if not facts.companions[package].on_index_of(route.variant):
+                served.remove(package)
+                companion_fallbacks.append((package, route.variant))
         for package in served:
             sources.setdefault(package, []).append(Source(route.variant.index_name, route.marker, route.extra))
 
@@ -306,7 +326,7 @@ def build_config(answers: dict, facts: Facts | None = None) -> TorchConfig:
             environments.append(f"{marker} and {python_cap}")
             required.append(marker)
 
-    triton_packages = [companion for r in routes for companion in r.variant.companions]
+    triton_packages = [companion for r in routes for companion in r.variant.triton_packages]
     constraints = []
     if intel_mac and intel_mac.get("numpy"):
         constraints.append(f"numpy{intel_mac['numpy']} ; {facts.platforms[INTEL_MAC].marker}")
@@ -328,5 +348,6 @@ def build_config(answers: dict, facts: Facts | None = None) -> TorchConfig:
         packages=packages,
         triton_packages=list(dict.fromkeys(triton_packages)),
         constraints=constraints,
+        companion_fallbacks=companion_fallbacks,
         intel_mac=intel_mac,
     )

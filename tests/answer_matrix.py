@@ -143,6 +143,51 @@ def combinations(facts: Facts | None = None) -> list[Combination]:
     return combos + _in_workspaces(combos)
 
 
+def _companion_cases(facts: Facts) -> list[Combination]:
+    """The companion packages (torchcodec, ...) with a variant whose index publishes them all,
+    per platform with one whose index does not (PyPI's build there), and as extras."""
+    if not facts.companions:
+        return []
+    release = facts.newest
+    packages = ["torchvision", *facts.companions]
+
+    def publishes_all(name: str) -> bool:
+        return all(c.on_index_of(facts.variants[name]) for c in facts.companions.values())
+
+    gpus = [v for v in release.variants if facts.variants[v].kind != "cpu"]
+    covered = next((v for v in gpus if publishes_all(v) and _covers(v, ["windows-x86_64"], facts)), None)
+    uncovered = next((v for v in gpus if not publishes_all(v) and _covers(v, ["linux-x86_64"], facts)), None)
+    combos = [
+        Combination(
+            f"extras-every-companions-3os-t{release.minor}",
+            _answers(
+                "extras",
+                DEFAULT_PLATFORMS,
+                release,
+                facts,
+                accelerators=list(release.variants),
+                torch_packages=packages,
+            ),
+        )
+    ]
+    if covered:
+        combos.append(
+            Combination(
+                f"single-{covered}-companions-3os-t{release.minor}",
+                _answers("single", DEFAULT_PLATFORMS, release, facts, accelerator=covered, torch_packages=packages),
+            )
+        )
+    if covered and uncovered:
+        extra = {"linux_accelerator": uncovered, "windows_accelerator": covered, "torch_packages": packages}
+        combos.append(
+            Combination(
+                f"perplatform-{uncovered}-{covered}-companions-3os-t{release.minor}",
+                _answers("per-platform", DEFAULT_PLATFORMS, release, facts, **extra),
+            )
+        )
+    return combos
+
+
 WORKSPACE_MEMBERS = ["core", "train"]
 LAYOUT_SUFFIX = {"workspace": "ws", "virtual-workspace": "vws"}
 
@@ -213,6 +258,7 @@ def _edge_cases(facts: Facts) -> list[Combination]:
             _answers("single", PLATFORM_SETS["all"], oldest, facts, accelerator="cpu"),
         )
     )
+    combos += _companion_cases(facts)
     newest_python = max(facts.python_minors, key=Version)
     narrow = _answers(
         "single",

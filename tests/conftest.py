@@ -106,7 +106,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     terminalreporter.write_line(f"wall time: {elapsed:.1f} s")
 
 
-
 @pytest.fixture(scope="session")
 def replica_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The static files of the PyTorch index replica, built once for all workers."""

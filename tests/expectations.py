@@ -3,6 +3,7 @@ alone (independently of extensions/uv_config.py, which the template uses to rend
 
 from __future__ import annotations
 
+from packaging.specifiers import SpecifierSet
 from pytorch_facts import Facts, load_facts
 
 PYPI = "pypi"
@@ -48,6 +49,27 @@ def expected_variant(answers: dict, platform: str, extra: str | None = None, fac
     return wanted
 
 
+def expected_package_variant(
+    answers: dict, package: str, platform: str, extra: str | None = None, facts: Facts | None = None
+) -> str:
+    """The variant `package` must come from on `platform`: torch's, except for a companion
+    package (torchcodec, ...) whose builds that variant's index does not publish: PyPI's."""
+    facts = facts or load_facts()
+    variant = expected_variant(answers, platform, extra, facts)
+    companion = facts.companions.get(package)
+    if companion is not None and variant != PYPI and facts.variants[variant].kind not in companion.index_kinds:
+        return PYPI
+    return variant
+
+
+def package_serves(facts: Facts, release, package: str) -> bool:
+    """Whether `package` (torchvision, torchaudio or a companion) has a build for `release`."""
+    companion = facts.companions.get(package)
+    if companion is not None:
+        return not companion.torch or SpecifierSet(companion.torch).contains(release.torch)
+    return bool(release.package_version(package))
+
+
 def extras_of(answers: dict) -> list[str | None]:
     """The extras to verify: each accelerator's (normalised) extra, or None outside extras mode."""
     if answers["accelerator_strategy"] != "extras":
@@ -85,7 +107,7 @@ def expected_release(answers: dict, facts: Facts | None = None) -> str:
             continue
         serves = (
             all(v in release.variants for v in variants_used(answers))
-            and all(release.package_version(p) for p in answers["torch_packages"])
+            and all(package_serves(facts, release, p) for p in answers["torch_packages"])
             and all(p in release.python for p in pythons)
         )
         if not serves:

@@ -13,7 +13,7 @@
 
 What the replica holds, all derived from `load_facts()`: for every release and every variant it
 lists, torch, torchvision and torchaudio (where the release has them) and the variant's triton
-companions (`Variant.companions`), one wheel per Python minor of the release and platform of the
+packages (`Variant.triton_packages`), one wheel per Python minor of the release and platform of the
 variant, plus the release's index-only minors (`Release.index_python`) on the variant's Linux
 platforms, with the variant as local version (`+cu130`, `+rocm7.2`); the cpu index also carries
 the macOS wheels, without local version (macOS arm64 with `Release.macos_arm64_tag`, and the
@@ -161,6 +161,9 @@ def replica_dists(facts: Facts | None = None) -> dict[str, dict[str, dict[str, D
             tags = [facts.platforms[platform].wheel_tag for platform in variant.platforms]
             for dist in _release_dists(facts, release, variant, f"+{variant.name}", tags):
                 _add(tree[name], dist)
+    for name, variant in facts.variants.items():
+        for dist in _companion_dists(facts, variant):
+            _add(tree[name], dist)
     for cpu in (name for name, variant in facts.variants.items() if variant.kind == "cpu"):
         for release in facts.releases:
             if cpu in release.variants:
@@ -291,11 +294,30 @@ def _release_dists(facts: Facts, release: Release, variant: Variant, local: str,
         dists += [
             Dist(package, version + local, python, tag, package_python, (*pin, *requires)) for python, tag in wheels
         ]
-    for companion in variant.companions:
+    for companion in variant.triton_packages:
         companion_python = f">={_lowest(_companion_pythons(facts, variant, release.triton))}"
         dists += [
             Dist(canonicalize_name(companion), release.triton, python, tag, companion_python) for python, tag in wheels
         ]
+    return dists
+
+
+def _companion_dists(facts: Facts, variant: Variant) -> list[Dist]:
+    """The companion packages (torchcodec, ...) the variant's index publishes: their newest
+    version with the variant as local version, on the variant's platforms, for the Python
+    minors of the releases that have the variant (index-only minors on Linux only)."""
+    releases = [r for r in facts.releases if variant.name in r.variants]
+    everywhere = sorted({p for r in releases for p in r.python}, key=Version)
+    linux = sorted({*everywhere, *(p for r in releases for p in r.index_python)}, key=Version)
+    dists = []
+    for name, companion in facts.companions.items():
+        if not companion.on_index_of(variant) or not releases:
+            continue
+        for platform in variant.platforms:
+            tag = facts.platforms[platform].wheel_tag
+            pythons = linux if facts.platforms[platform].os == "linux" else everywhere
+            version = f"{companion.version}+{variant.name}"
+            dists += [Dist(name, version, python, tag, f">={everywhere[0]}") for python in pythons]
     return dists
 
 

@@ -69,6 +69,8 @@ NO_TOP_PYTHON = next((r for r in FACTS.releases if NEWEST.python[-1] not in r.py
 TORCHAUDIO_LAST = next((r.minor for r in FACTS.releases if r.torchaudio), None)
 # A Python minor of the newest release above what the last Intel-Mac torch supports.
 ABOVE_INTEL = next((m for m in NEWEST.python if Version(m) > Version(INTEL["python"][-1])), None)
+# A companion package (torchcodec, ...) without Intel Mac wheels.
+NO_INTEL_COMPANION = next((name for name, c in FACTS.companions.items() if "macos-x86_64" not in c.platforms), None)
 # Python minors of the newest release that the last Intel-Mac torch supports too.
 INTEL_PYTHON = [m for m in NEWEST.python if m in INTEL["python"]]
 
@@ -250,6 +252,18 @@ REFUSED = [
         requires=(ABOVE_INTEL,),
     ),
     case(
+        "companion-without-intel-mac-wheels",
+        {
+            "platforms": ["linux-x86_64", "macos-x86_64"],
+            "torch_packages": [NO_INTEL_COMPANION],
+            "python_max": INTEL["python"][-1],
+        },
+        "Invalid choice for 'platforms'",
+        f"platforms: macos-x86_64: {NO_INTEL_COMPANION} has no wheels for it",
+        f"drop macos-x86_64 or drop {NO_INTEL_COMPANION} from torch_packages",
+        requires=(NO_INTEL_COMPANION,),
+    ),
+    case(
         "docker-without-linux",
         {"platforms": ["windows-x86_64", "macos-arm64"], "docker": True},
         "docker: a Docker image runs Linux, but none of the chosen platforms",
@@ -419,7 +433,17 @@ def data_value(value) -> str:
 
 
 def run_copier(data: dict, dst: Path, env: dict[str, str], *, trust: bool = True) -> tuple[int, str]:
-    command = [sys.executable, "-m", "copier", "copy", *(["--trust"] if trust else []), "--defaults"]
+    # --vcs-ref HEAD: without it copier renders the newest release tag, not the code under test.
+    command = [
+        sys.executable,
+        "-m",
+        "copier",
+        "copy",
+        "--vcs-ref",
+        "HEAD",
+        *(["--trust"] if trust else []),
+        "--defaults",
+    ]
     for key, value in data.items():
         command += ["--data", f"{key}={data_value(value)}"]
     command += [str(TEMPLATE_ROOT), str(dst)]

@@ -94,7 +94,7 @@ def test_every_companion_comes_from_the_variant_index(copie, variant: str) -> No
     )
     data = pyproject(project)
     names = [line.split(" ")[0] for line in data["project"]["dependencies"]]
-    for companion in FACTS.variants[variant].companions:
+    for companion in FACTS.variants[variant].triton_packages:
         assert companion in names
         assert [s["index"] for s in data["tool"]["uv"]["sources"][companion]] == [f"pytorch-{variant}"]
 
@@ -140,8 +140,28 @@ def test_confirmed_builds_carry_no_unconfirmed_note() -> None:
                 )
             )
             unsure = [r.minor for r in config.releases if variant in r.unconfirmed]
-            companions_unsure = FACTS.variants[variant].companions and any(
+            companions_unsure = FACTS.variants[variant].triton_packages and any(
                 "triton" in r.unconfirmed for r in config.releases
             )
             [index] = config.indexes
             assert (index.unconfirmed is None) == (not unsure and not companions_unsure), (release.minor, variant)
+
+
+def test_a_companion_without_a_build_for_the_variant_falls_back_to_pypi_and_says_so(copie) -> None:
+    release = FACTS.newest
+    for name, companion in FACTS.companions.items():
+        lacking = next((v for v in release.variants if not companion.on_index_of(FACTS.variants[v])), None)
+        if lacking is None:
+            continue
+        variant = FACTS.variants[lacking]
+        project = render(
+            copie,
+            accelerator=lacking,
+            platforms=list(variant.platforms),
+            torch_packages=[name],
+            torch_min=release.minor,
+        )
+        text = (project / "pyproject.toml").read_text(encoding="utf-8")
+        assert f"# {name} has no {variant.label} build: PyPI's build where that index serves torch." in text
+        assert name not in pyproject(project)["tool"]["uv"]["sources"]
+        assert any(line.startswith(name) for line in pyproject(project)["project"]["dependencies"])

@@ -65,7 +65,8 @@ def test_tree_has_the_expected_wheels(replica: Path) -> None:
                     cp = "cp" + python.replace(".", "")
                     assert f"torch-{release.torch}+{variant}-{cp}-{cp}-{tag}.whl" in names
     projects = re.findall(r'<a href="([^"]+)/">', (replica / "cu130" / "index.html").read_text())
-    assert projects == ["torch", "torchaudio", "torchvision"]  # torchaudio: 2.11.0 only
+    companions = [name for name, c in facts.companions.items() if c.on_index_of(facts.variants["cu130"])]
+    assert projects == sorted(["torch", "torchaudio", "torchvision", *companions])
     assert 'href="cu130/"' in (replica / "index.html").read_text()
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from answer_matrix import Combination, combinations
-from expectations import PYPI, expected_release, expected_variant, extras_of
+from expectations import PYPI, expected_package_variant, expected_release, expected_variant, extras_of
 from interpreters import interpreter_for, interpreters
 from packaging.specifiers import SpecifierSet
 from pytorch_facts import TORCH_FAMILY, load_facts
@@ -19,8 +19,8 @@ from uv_runner import lock, locked_packages, planned_install, source_of, source_
 
 FACTS = load_facts()
 COMBINATIONS = combinations(FACTS)
-COMPANIONS = {c for v in FACTS.variants.values() for c in v.companions}
-PYTORCH_PACKAGES = {*TORCH_FAMILY, *COMPANIONS}
+COMPANIONS = {c for v in FACTS.variants.values() for c in v.triton_packages}
+PYTORCH_PACKAGES = {*TORCH_FAMILY, *COMPANIONS, *FACTS.companions}
 
 pytestmark = pytest.mark.lock
 
@@ -81,11 +81,13 @@ def verify_lock(project: Path, answers: dict, index_base: str, python: Path) -> 
                 continue
             assert torch.release == release, f"{where}: torch {torch.version}, expected release {release}"
             expected_index = PYPI if variant == PYPI else f"{index_base}/{variant}"
-            companions = FACTS.variants[variant].companions if variant != PYPI else ()
+            companions = FACTS.variants[variant].triton_packages if variant != PYPI else ()
             if selection[:1] == ("--package",):
                 companions = companions[:1]  # only the triton torch itself requires
             wanted = [*chosen_here, *companions]
             for name in wanted:
+                package_variant = expected_package_variant(answers, name, platform, extra, FACTS)
+                expected_index = PYPI if package_variant == PYPI else f"{index_base}/{package_variant}"
                 planned = plan.get(name)
                 assert planned is not None, f"{where}: {name} missing"
                 urls = source_of(packages, project_name, name, planned.version, extra)
@@ -96,7 +98,7 @@ def verify_lock(project: Path, answers: dict, index_base: str, python: Path) -> 
                     assert planned.local == "", f"{where}: {name}=={planned.version} from PyPI has a local version"
                 else:
                     assert url.rstrip("/") == expected_index, f"{where}: {name} from {url}, expected {expected_index}"
-                    if name in TORCH_FAMILY:
+                    if name in TORCH_FAMILY or name in FACTS.companions:
                         assert planned.local == variant, f"{where}: {name}=={planned.version}, expected +{variant}"
             checks += 1
     return checks

@@ -15,11 +15,13 @@ from pathlib import Path
 import pytest
 from index_replica import ReplicaServer
 from interpreters import interpreter_for
+from pytorch_facts import load_facts
 from template_versions import commit_all, isolated_git_env, replace_once, snapshot_template
 from test_lock import verify_lock
 from uv_runner import UvError, lock, locked_packages
 
 pytestmark = pytest.mark.lock
+FACTS = load_facts()
 
 ANSWERS = {
     "accelerator_strategy": "single",
@@ -127,4 +129,36 @@ def test_torchvision_without_a_source_fails_the_lock_proof(
     assert result.exit_code == 0, result.exception
     lock(result.project_dir, python)
     with pytest.raises(AssertionError, match=r"torchvision.*expected"):
+        verify_lock(result.project_dir, answers, pytorch_index, python)
+
+
+def test_a_companion_left_on_pypi_fails_the_lock_proof(
+    copie, broken_template, pytorch_index: str, python: Path
+) -> None:
+    """torchcodec/torchao from PyPI next to an index torch is another build: the proof sees it."""
+    companion = next(iter(FACTS.companions))
+    variant = next(
+        v
+        for v in FACTS.newest.variants
+        if FACTS.companions[companion].on_index_of(FACTS.variants[v]) and FACTS.variants[v].kind != "cpu"
+    )
+    template = broken_template(
+        "extensions/uv_config.py",
+        r"for package in served:",
+        f'for package in [p for p in served if p != "{companion}"]:',
+    )
+    newest = FACTS.newest
+    answers = {
+        **ANSWERS,
+        "accelerator": variant,
+        "torch_packages": ["torchvision", companion],
+        "torch_min": newest.minor,
+        "python_min": newest.python[0],
+        "python_max": newest.python[-1],
+    }
+    result = copie.copy(extra_answers={**answers, "pytorch_index_url": pytorch_index}, template_dir=template)
+    assert result.exit_code == 0, result.exception
+    assert companion not in tomllib.loads((result.project_dir / "pyproject.toml").read_text())["tool"]["uv"]["sources"]
+    lock(result.project_dir, python)
+    with pytest.raises(AssertionError, match=rf"{companion}.*expected"):
         verify_lock(result.project_dir, answers, pytorch_index, python)

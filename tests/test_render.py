@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from answer_matrix import WORKSPACE_MEMBERS, Combination, combinations
-from expectations import PYPI, expected_variant, extras_of, marker_environment
+from expectations import PYPI, expected_package_variant, expected_variant, extras_of, marker_environment
 from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
@@ -104,12 +104,22 @@ def test_rendered_configuration_keeps_its_promises(copie, combo: Combination) ->
     for name, index in indexes.items():
         assert index["url"] == f"{base_url}/{name.removeprefix('pytorch-')}"
 
-    # Every torch package in use is wired to exactly the same sources.
+    # Every torch package in use is wired to exactly the same sources (a companion package to
+    # those of the indexes that publish it).
     packages = ["torch", *answers["torch_packages"]]
     wired = [p for p in TORCH_FAMILY if p in sources]
     if indexes:
         assert wired == [p for p in TORCH_FAMILY if p in packages]
-        assert all(sources[p] == sources["torch"] for p in packages)
+        assert all(sources[p] == sources["torch"] for p in packages if p not in FACTS.companions)
+        for package in [p for p in packages if p in FACTS.companions]:
+            kinds = FACTS.companions[package].index_kinds
+            publishing = [
+                e
+                for e in sources["torch"]
+                if indexes[e["index"]]["url"].rsplit("/", 1)[-1]
+                in {name for name, v in FACTS.variants.items() if v.kind in kinds}
+            ]
+            assert sources.get(package, []) == publishing, package
 
     # Markers send each platform (for each extra) to the right index, and the requirements apply there.
     for extra in extras_of(answers):
@@ -122,7 +132,11 @@ def test_rendered_configuration_keeps_its_promises(copie, combo: Combination) ->
                 reqs = [r for r in requirements_for(pinning, extra) if r.marker is None or r.marker.evaluate(env)]
                 names = [r.name for r in reqs]
                 assert all(names.count(p) == 1 for p in packages), (platform, extra, names)
-                for companion in FACTS.variants[want].companions if want != PYPI else ():
+                for package in [p for p in packages if p in FACTS.companions]:
+                    want_package = expected_package_variant(answers, package, platform, extra, FACTS)
+                    got_package = index_of(sources.get(package, []), env, extra)
+                    assert got_package == (PYPI if want_package == PYPI else f"pytorch-{want_package}"), package
+                for companion in FACTS.variants[want].triton_packages if want != PYPI else ():
                     assert companion in names and index_of(sources[companion], env, extra) == f"pytorch-{want}"
                 if platform == "macos-x86_64":
                     torch_req = next(r for r in reqs if r.name == "torch")

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from packaging.markers import default_environment
 from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 from pytorch_facts import Facts, Release
@@ -30,6 +31,8 @@ from tools.simple_index import SimpleIndex, Unreachable, WheelFile
 
 CUDA_RUNTIME = re.compile(r"nvidia-cuda-runtime(-cu\d+)?")
 PYPI, INDEX = "PyPI", "PyTorch index"
+# A row of a compatibility table in a package's description: | `0.16` | `>=2.11` | ...
+COMPATIBILITY_ROW = re.compile(r"^\|\s*`(\d+\.\d+(?:\.\d+)?)`\s*\|\s*`([^`]+)`\s*\|", re.MULTILINE)
 WINDOWS_MACHINES = {"win_amd64": "AMD64", "win_arm64": "ARM64"}
 
 
@@ -107,6 +110,8 @@ def observe_pypi(pypi: SimpleIndex, facts: Facts) -> Iterator[Fact]:
             continue
         yield from _pypi_release(pypi, facts, release, torch[version], page)
     yield from _last_releases(pypi, facts, torch, page)
+    for name in facts.companions:
+        yield from _pypi_companion(pypi, facts, name)
 
 
 def _pypi_release(pypi: SimpleIndex, facts: Facts, release: Release, torch: _Release, page: str) -> Iterator[Fact]:
@@ -189,6 +194,46 @@ def _last_releases(pypi: SimpleIndex, facts: Facts, torch: dict[Version, _Releas
                 python = _python_minors(_on_platform(by_version[last].wheels, platform.wheel_tag))
                 label = f"{platform.label}: Python minors of torch {last}"
                 yield Fact(label, PYPI, list(expected["python"]), python, page, (*path, "python"))
+
+
+def _pypi_companion(pypi: SimpleIndex, facts: Facts, name: str) -> Iterator[Fact]:
+    """A companion package's newest release, its platforms, and the torch releases its own
+    compatibility table (in its description) says the project's range serves."""
+    companion = facts.companions[name]
+    page = f"{pypi.base_url}/{name}/"
+    path = ("companions", name)
+    try:
+        releases = _releases(pypi, name)
+    except Unreachable as error:
+        yield Fact(f"{name}: newest release", PYPI, companion.version, error, page)
+        return
+    newest = max((v for v in releases if not v.is_prerelease), default=None)
+    yield Fact(
+        f"{name}: newest release", PYPI, companion.version, str(newest) if newest else None, page, (*path, "version")
+    )
+    if newest is None:
+        return
+    wheels = releases[newest].wheels
+    universal = any(t.platform == "any" for t in _tags(wheels))
+    platforms = [
+        p
+        for p, platform in facts.platforms.items()
+        if not platform.last_release and (universal or _on_platform(wheels, platform.wheel_tag))
+    ]
+    label = f"{name} {newest}: platforms with wheels"
+    yield Fact(label, PYPI, list(companion.platforms), platforms, page, (*path, "platforms"), merge="union")
+    if not companion.torch:
+        return
+    try:
+        description = str(pypi.metadata(wheels[0]).get_payload())
+    except Unreachable as error:
+        yield Fact(f"{name}{companion.requires}: torch releases served", PYPI, companion.torch, error, wheels[0].url)
+        return
+    table = dict(COMPATIBILITY_ROW.findall(description))
+    served = {torch for version, torch in table.items() if SpecifierSet(companion.requires).contains(version)}
+    observed = served.pop() if len(served) == 1 else ", ".join(sorted(served)) or None
+    label = f"{name}{companion.requires}: torch releases served (its compatibility table)"
+    yield Fact(label, PYPI, companion.torch, observed, wheels[0].url, (*path, "torch"))
 
 
 def _on_platform(wheels: list[WheelFile], wheel_tag: str) -> list[WheelFile]:
@@ -319,6 +364,14 @@ def _observe_variant(index: SimpleIndex, name: str, facts: Facts) -> Iterator[Fa
                 yield _presence(index, package, wanted, name, release)
         for companion_name in variant.also_wired:
             yield _presence(index, companion_name, "", name, release)
+    for companion in facts.companions.values():
+        if companion.on_index_of(variant) and any(name in r.variants for r in facts.releases):
+            page = f"{index.base_url}/{companion.name}/"
+            try:
+                found: object = bool(index.wheels(companion.name))
+            except Unreachable as error:
+                found = error
+            yield Fact(f"{companion.name} builds on {name}", INDEX, True, found, page)
     if seen:
         ordered = sorted(seen, key=list(facts.platforms).index)
         yield Fact(

@@ -70,7 +70,7 @@ class SimpleIndex:
         return self._pages[project]
 
     def metadata(self, wheel: WheelFile) -> Message:
-        """The wheel's core metadata (METADATA) as an email message."""
+        """The wheel's core metadata (METADATA) as an email message; the payload is its description."""
         if wheel.url not in self._metadata:
             if wheel.metadata_url:
                 data = self._get(wheel.metadata_url)
@@ -80,7 +80,7 @@ class SimpleIndex:
                         n for n in archive.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")
                     )
                     data = archive.read(name)
-            self._metadata[wheel.url] = email.parser.BytesParser().parsebytes(data, headersonly=True)
+            self._metadata[wheel.url] = email.parser.BytesParser().parsebytes(data)
         return self._metadata[wheel.url]
 
     # --- HTTP ---------------------------------------------------------------------------
