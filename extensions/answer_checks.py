@@ -19,6 +19,8 @@ far, so every rule lives on the first question at which all its inputs are known
                     accelerators question: fewer than two
     pytorch_index_url, default_index_url  question: not http(s), credentials, a variant's
                     own index, the PyTorch index as the default index
+    compiled_extensions  choice: no chosen platform (or extra) gets a torch build the package
+                    compiles against (flash-attn: CUDA on Linux), Python below its range
     docker          question: no Linux platform to build the image for
 
 Copier does not run a question-level validator on a single-choice (select) question asked
@@ -34,11 +36,12 @@ import sys
 import unicodedata
 from urllib.parse import urlsplit
 
+import compiled_extensions
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 from pytorch_facts import TORCH_FAMILY, Facts, load_facts
-from uv_config import INTEL_MAC
+from uv_config import INTEL_MAC, ConfigError, build_config
 
 PEP508_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -469,6 +472,21 @@ def accelerators(answer: list[str], answers: dict, facts: Facts | None = None) -
             f"({picked} chosen): add another, or use accelerator_strategy 'single'"
         )
     return next(filter(None, (variant_unavailable(v, "accelerators", answers, facts) for v in answer)), "")
+
+
+# --- Compiled extensions -------------------------------------------------------------------
+
+
+def compiled_extension_unavailable(name: str, answers: dict, facts: Facts | None = None) -> str:
+    """Why `name` cannot answer compiled_extensions (per-choice reason); "" when it can."""
+    facts = _facts(facts)
+    known = {**answers, "compiled_extensions": []}
+    known.setdefault("pytorch_index_url", facts.default_index_url)
+    try:
+        config = build_config(known, facts)
+    except (ConfigError, KeyError, TypeError, ValueError):
+        return ""  # the answers before this question are refused by their own checks
+    return compiled_extensions.unavailable(name, config, facts, answers.get("python_min", ""))
 
 
 # --- Other answers -------------------------------------------------------------------------

@@ -26,6 +26,7 @@ for _sibling in HERE.glob("*.py"):
 sys.path.insert(0, str(HERE))
 
 import answer_checks  # noqa: E402
+from compiled_extensions import load_extensions  # noqa: E402
 from pytorch_facts import load_facts  # noqa: E402
 from uv_config import build_config  # noqa: E402
 
@@ -110,6 +111,16 @@ def torch_package_choices(context) -> str:
 
 
 @pass_context
+def compiled_extension_choices(context) -> str:
+    """Choices for compiled_extensions; packages the chosen builds cannot compile carry the reason."""
+    answers = _answers(context)
+    return _choices_json(
+        _choice(f"{name}: {extension.label}", name, answer_checks.compiled_extension_unavailable(name, answers))
+        for name, extension in load_extensions().items()
+    )
+
+
+@pass_context
 def python_choices(context, question: str) -> str:
     """Choices for python_min / python_max; minors torch_min cannot serve carry their reason."""
     answers = _answers(context)
@@ -151,6 +162,7 @@ class TorchUvExtension(Extension):
             default_variant=default_variant,
             platform_choices=platform_choices,
             torch_package_choices=torch_package_choices,
+            compiled_extension_choices=compiled_extension_choices,
             python_choices=python_choices,
             default_strategy=default_strategy,
             answer_problem=answer_problem,

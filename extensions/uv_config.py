@@ -10,8 +10,9 @@ The template renders what `build_config` returns; nothing here writes TOML. Rule
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from compiled_extensions import CompiledExtension, ExtensionPlan, plan_extensions
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 from pytorch_facts import Facts, Release, Variant, load_facts
@@ -67,10 +68,16 @@ class TorchConfig:
     # Companion packages (torchcodec, ...) a route's variant has no build of: PyPI's build there.
     companion_fallbacks: list[tuple[str, Variant]]
     intel_mac: dict | None = None
+    extension_plans: list[ExtensionPlan] = field(default_factory=list)  # compiled_extensions
 
     @property
     def newest(self) -> Release:
         return self.releases[-1]
+
+    @property
+    def compiled_extensions(self) -> list[CompiledExtension]:
+        """The chosen packages compiled against torch, each once."""
+        return list({plan.extension.name: plan.extension for plan in self.extension_plans}.values())
 
     def route_for(self, platform: str, extra: str | None = None) -> Route | None:
         """The route that serves `platform` (for `extra` in extras mode); None = PyPI."""
@@ -87,6 +94,13 @@ class TorchConfig:
         if route is not None:
             return f"{route.variant.label} (`{route.variant.index_name}`)"
         return f"PyPI's build ({self.pypi_build(platform)})"
+
+    def variant_on(self, platform: str, extra: str | None = None) -> Variant | None:
+        """The torch build `platform` installs (PyPI's own as a variant); None for the Intel-Mac torch."""
+        if platform == INTEL_MAC:
+            return None
+        route = self.route_for(platform, extra)
+        return route.variant if route is not None else load_facts().variants[self.newest.pypi[platform]]
 
     def pypi_build(self, platform: str) -> str:
         """What PyPI's own torch is on `platform`, e.g. "CUDA 13.2" or "CPU/MPS"."""
@@ -330,7 +344,7 @@ def build_config(answers: dict, facts: Facts | None = None) -> TorchConfig:
     constraints = []
     if intel_mac and intel_mac.get("numpy"):
         constraints.append(f"numpy{intel_mac['numpy']} ; {facts.platforms[INTEL_MAC].marker}")
-    return TorchConfig(
+    config = TorchConfig(
         strategy=strategy,
         platforms=platforms,
         python_min=answers["python_min"],
@@ -351,3 +365,11 @@ def build_config(answers: dict, facts: Facts | None = None) -> TorchConfig:
         companion_fallbacks=companion_fallbacks,
         intel_mac=intel_mac,
     )
+    # Packages compiled against torch go where torch's requirements go, limited to the
+    # platforms (per extra) whose torch build they compile against.
+    config.extension_plans = plan_extensions(
+        answers.get("compiled_extensions") or [], config, facts, lambda names: platform_marker(names, platforms, facts)
+    )
+    for plan in config.extension_plans:
+        (config.extras[plan.extra] if plan.extra else config.requirements).append(plan.requirement)
+    return config

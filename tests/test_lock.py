@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from answer_matrix import Combination, combinations
 from expectations import PYPI, expected_package_variant, expected_release, expected_variant, extras_of
+from export_check import verify_export
 from interpreters import interpreter_for, interpreters
 from packaging.specifiers import SpecifierSet
 from pytorch_facts import TORCH_FAMILY, load_facts
@@ -126,3 +127,7 @@ def test_combination_locks_and_installs_the_right_build(
     record_property("count:combinations locked", 1)
     checks = verify_lock(result.project_dir, combo.answers, pytorch_index, python)
     record_property("count:per-platform verifications", checks)
+    # The same lock exported for pip/Docker consumers (pylock.toml, once per extra).
+    selection = ("--all-packages",) if combo.answers.get("layout", "project") != "project" else ()
+    exported = verify_export(result.project_dir, combo.answers, pytorch_index, FACTS, selection)
+    record_property("count:pylock export verifications", exported)

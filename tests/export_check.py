@@ -1,0 +1,107 @@
+"""Export a locked project as pylock.toml, the way the generated README tells pip and Docker users
+to, and check that every PyTorch wheel in it still comes from its variant's index.
+
+`uv export --format pylock.toml` keeps each wheel's URL and index, so a consumer that has never
+seen `[tool.uv.sources]` (pip, a Dockerfile without uv) installs the same builds. Conflicting
+extras cannot be exported together (`--all-extras` is refused), so each extra is exported on its
+own. `packaging.pylock` then selects what each platform would install, by marker and wheel tag.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from expectations import PYPI, expected_release, expected_variant, extras_of, marker_environment
+from packaging.pylock import PackageWheel, Pylock
+from packaging.tags import Tag, compatible_tags, cpython_tags, mac_platforms
+from packaging.utils import parse_wheel_filename
+from pytorch_facts import TORCH_FAMILY, Facts
+from uv_runner import run_uv
+
+# The glibc versions a current Linux accepts manylinux wheels for (2.5 = manylinux1 up to a current distro).
+GLIBC_MINORS = range(39, 4, -1)
+
+
+def export_pylock(project: Path, extra: str | None, selection: tuple[str, ...] = ()) -> Pylock:
+    """`uv export --format pylock.toml` from uv.lock alone (--frozen: no re-lock)."""
+    args = ["export", "--format", "pylock.toml", "--frozen", "--no-dev", *selection]
+    if extra:
+        args += ["--extra", extra]
+    target = project / f"pylock.{extra or 'default'}.toml"
+    run_uv([*args, "--output-file", str(target)], project)
+    return Pylock.from_dict(tomllib.loads(target.read_text(encoding="utf-8")))
+
+
+def platform_tags(platform: str, python: str, facts: Facts) -> list[Tag]:
+    """The wheel tags CPython `python` accepts on `platform`, most specific first."""
+    target = facts.platforms[platform]
+    machine = platform.split("-", 1)[1]
+    if target.os == "linux":
+        platforms = [f"manylinux_2_{minor}_{machine}" for minor in GLIBC_MINORS]
+        platforms += [f"manylinux{alias}_{machine}" for alias in ("2014", "2010", "1")] + [f"linux_{machine}"]
+    elif target.os == "windows":
+        platforms = [target.wheel_tag]
+    else:
+        major, minor = (int(part) for part in target.macos_deployment_target.split("."))
+        platforms = list(mac_platforms((major, minor), machine))
+    version = tuple(int(part) for part in python.split("."))
+    return [
+        *cpython_tags(version, platforms=platforms),
+        *compatible_tags(version, f"cp{version[0]}{version[1]}", platforms=platforms),
+    ]
+
+
+def selected(pylock: Pylock, platform: str, python: str, facts: Facts) -> dict[str, tuple[object, object]]:
+    """What pylock.toml installs on `platform` with CPython `python`: name -> (package, distribution)."""
+    environment = marker_environment(platform, python, facts)
+    tags = platform_tags(platform, python, facts)
+    return {package.name: (package, dist) for package, dist in pylock.select(environment=environment, tags=tags)}
+
+
+def verify_export(project: Path, answers: dict, index_base: str, facts: Facts, selection: tuple[str, ...] = ()) -> int:
+    """Export once per extra; on every platform (at both ends of the Python range) each PyTorch
+    package must be a wheel from its variant's index (PyPI's where the build is PyPI's), with the
+    variant's local version and a sha256. Returns the checks run."""
+    release = expected_release(answers, facts)
+    chosen = ["torch", *answers["torch_packages"]]
+    companions = {v.triton for v in facts.variants.values() if v.triton}
+    pythons = list(dict.fromkeys([answers["python_min"], answers["python_max"]]))
+    checks = 0
+    for extra in extras_of(answers):
+        pylock = export_pylock(project, extra, selection)
+        for package in pylock.packages:
+            if package.index and package.index.startswith(index_base):
+                assert package.name in {*TORCH_FAMILY, *companions}, (
+                    f"export --extra {extra}: {package.name} from a PyTorch index ({package.index})"
+                )
+        for platform in answers["platforms"]:
+            variant = expected_variant(answers, platform, extra, facts)
+            triton = facts.variants[variant].triton if variant != PYPI else None
+            intel_mac = facts.platforms[platform].last_release
+            for python in pythons:
+                if intel_mac and python not in intel_mac["python"]:
+                    continue  # the Intel-Mac environment stops at its last torch's Python
+                where = f"export{' --extra ' + extra if extra else ''}, {platform}, Python {python}"
+                installs = selected(pylock, platform, python, facts)
+                for name in [*chosen, *([triton] if triton else [])]:
+                    assert name in installs, f"{where}: {name} missing from pylock.toml"
+                    package, dist = installs[name]
+                    assert isinstance(dist, PackageWheel), f"{where}: {name} is not a wheel ({dist})"
+                    assert dist.hashes.get("sha256"), f"{where}: {name} wheel without sha256"
+                    version = parse_wheel_filename(dist.filename)[1]
+                    if name == "torch":
+                        expected = intel_mac["torch"] if intel_mac else release
+                        assert version.public == expected, f"{where}: torch {version}, expected {expected}"
+                    if variant == PYPI:
+                        assert not dist.url.startswith(index_base), f"{where}: {name} from {dist.url}, expected PyPI's"
+                        assert version.local is None, f"{where}: {name} {version} from PyPI has a local version"
+                        continue
+                    assert (package.index or "").rstrip("/") == f"{index_base}/{variant}", (
+                        f"{where}: {name} from index {package.index}, expected {index_base}/{variant}"
+                    )
+                    assert dist.url.startswith(f"{index_base}/"), f"{where}: {name} wheel at {dist.url}"
+                    if name in TORCH_FAMILY:
+                        assert version.local == variant, f"{where}: {name} {version}, expected +{variant}"
+                checks += 1
+    return checks
