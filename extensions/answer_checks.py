@@ -293,6 +293,13 @@ def torch_package_unavailable(package: str, answers: dict, facts: Facts | None =
     if companion is not None:
         if release is not None and companion.torch and not SpecifierSet(companion.torch).contains(release.torch):
             return f"torch_packages: {package} serves torch {companion.torch} only: drop it or raise torch_min"
+        span = [f"3.{m}" for m in range(Version(answers["python_min"]).minor, Version(answers["python_max"]).minor + 1)]
+        missing = [m for m in span if companion.python and m not in companion.python]
+        if missing:
+            return (
+                f"torch_packages: {package} has wheels for Python {_minor_span(companion.python)} only, not "
+                f"{', '.join(missing)}: drop it or set python_max to {companion.python[-1]}"
+            )
         return ""
     if release is not None and not release.package_version(package):
         last = next((r for r in facts.releases if r.package_version(package)), None)

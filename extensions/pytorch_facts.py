@@ -67,6 +67,7 @@ class Companion:
     torch: str  # the torch releases it serves ("" = not stated)
     index_kinds: tuple[str, ...]  # variant kinds whose indexes publish it
     platforms: tuple[str, ...]
+    python: tuple[str, ...]  # CPython minors with wheels; () = any (a pure-Python wheel)
 
     def on_index_of(self, variant: Variant) -> bool:
         return variant.kind in self.index_kinds
@@ -193,6 +194,7 @@ def _companion(name: str, data: dict) -> Companion:
         torch=data["torch"],
         index_kinds=tuple(data["index_kinds"]),
         platforms=tuple(data["platforms"]),
+        python=tuple(data["python"]),
     )
 
 

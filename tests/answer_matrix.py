@@ -155,6 +155,9 @@ def _companion_cases(facts: Facts) -> list[Combination]:
         return all(c.on_index_of(facts.variants[name]) for c in facts.companions.values())
 
     gpus = [v for v in release.variants if facts.variants[v].kind != "cpu"]
+    # The Python range every companion has wheels for.
+    pythons = [m for m in release.python if all(not c.python or m in c.python for c in facts.companions.values())]
+    span = {"python_min": pythons[0], "python_max": pythons[-1]}
     covered = next((v for v in gpus if publishes_all(v) and _covers(v, ["windows-x86_64"], facts)), None)
     uncovered = next((v for v in gpus if not publishes_all(v) and _covers(v, ["linux-x86_64"], facts)), None)
     combos = [
@@ -167,6 +170,7 @@ def _companion_cases(facts: Facts) -> list[Combination]:
                 facts,
                 accelerators=list(release.variants),
                 torch_packages=packages,
+                **span,
             ),
         )
     ]
@@ -174,11 +178,13 @@ def _companion_cases(facts: Facts) -> list[Combination]:
         combos.append(
             Combination(
                 f"single-{covered}-companions-3os-t{release.minor}",
-                _answers("single", DEFAULT_PLATFORMS, release, facts, accelerator=covered, torch_packages=packages),
+                _answers(
+                    "single", DEFAULT_PLATFORMS, release, facts, accelerator=covered, torch_packages=packages, **span
+                ),
             )
         )
     if covered and uncovered:
-        extra = {"linux_accelerator": uncovered, "windows_accelerator": covered, "torch_packages": packages}
+        extra = {"linux_accelerator": uncovered, "windows_accelerator": covered, "torch_packages": packages, **span}
         combos.append(
             Combination(
                 f"perplatform-{uncovered}-{covered}-companions-3os-t{release.minor}",

@@ -12,7 +12,14 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from expectations import PYPI, expected_release, expected_variant, extras_of, marker_environment
+from expectations import (
+    PYPI,
+    expected_package_variant,
+    expected_release,
+    expected_variant,
+    extras_of,
+    marker_environment,
+)
 from packaging.pylock import PackageWheel, Pylock
 from packaging.tags import Tag, compatible_tags, cpython_tags, mac_platforms
 from packaging.utils import parse_wheel_filename
@@ -65,26 +72,27 @@ def verify_export(project: Path, answers: dict, index_base: str, facts: Facts, s
     variant's local version and a sha256. Returns the checks run."""
     release = expected_release(answers, facts)
     chosen = ["torch", *answers["torch_packages"]]
-    companions = {v.triton for v in facts.variants.values() if v.triton}
+    tritons = {t for v in facts.variants.values() for t in v.triton_packages}
     pythons = list(dict.fromkeys([answers["python_min"], answers["python_max"]]))
     checks = 0
     for extra in extras_of(answers):
         pylock = export_pylock(project, extra, selection)
         for package in pylock.packages:
             if package.index and package.index.startswith(index_base):
-                assert package.name in {*TORCH_FAMILY, *companions}, (
+                assert package.name in {*TORCH_FAMILY, *tritons, *facts.companions}, (
                     f"export --extra {extra}: {package.name} from a PyTorch index ({package.index})"
                 )
         for platform in answers["platforms"]:
             variant = expected_variant(answers, platform, extra, facts)
-            triton = facts.variants[variant].triton if variant != PYPI else None
+            triton_packages = facts.variants[variant].triton_packages if variant != PYPI else ()
             intel_mac = facts.platforms[platform].last_release
             for python in pythons:
                 if intel_mac and python not in intel_mac["python"]:
                     continue  # the Intel-Mac environment stops at its last torch's Python
                 where = f"export{' --extra ' + extra if extra else ''}, {platform}, Python {python}"
                 installs = selected(pylock, platform, python, facts)
-                for name in [*chosen, *([triton] if triton else [])]:
+                for name in [*chosen, *triton_packages]:
+                    package_variant = expected_package_variant(answers, name, platform, extra, facts)
                     assert name in installs, f"{where}: {name} missing from pylock.toml"
                     package, dist = installs[name]
                     assert isinstance(dist, PackageWheel), f"{where}: {name} is not a wheel ({dist})"
@@ -93,7 +101,7 @@ def verify_export(project: Path, answers: dict, index_base: str, facts: Facts, s
                     if name == "torch":
                         expected = intel_mac["torch"] if intel_mac else release
                         assert version.public == expected, f"{where}: torch {version}, expected {expected}"
-                    if variant == PYPI:
+                    if package_variant == PYPI:
                         assert not dist.url.startswith(index_base), f"{where}: {name} from {dist.url}, expected PyPI's"
                         assert version.local is None, f"{where}: {name} {version} from PyPI has a local version"
                         continue
@@ -101,7 +109,7 @@ def verify_export(project: Path, answers: dict, index_base: str, facts: Facts, s
                         f"{where}: {name} from index {package.index}, expected {index_base}/{variant}"
                     )
                     assert dist.url.startswith(f"{index_base}/"), f"{where}: {name} wheel at {dist.url}"
-                    if name in TORCH_FAMILY:
+                    if name in TORCH_FAMILY or name in facts.companions:
                         assert version.local == variant, f"{where}: {name} {version}, expected +{variant}"
                 checks += 1
     return checks

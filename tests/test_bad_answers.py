@@ -71,6 +71,8 @@ TORCHAUDIO_LAST = next((r.minor for r in FACTS.releases if r.torchaudio), None)
 ABOVE_INTEL = next((m for m in NEWEST.python if Version(m) > Version(INTEL["python"][-1])), None)
 # A companion package (torchcodec, ...) without Intel Mac wheels.
 NO_INTEL_COMPANION = next((name for name, c in FACTS.companions.items() if "macos-x86_64" not in c.platforms), None)
+# A companion package without wheels for the newest release's top Python minor.
+NARROW_COMPANION = next((c for c in FACTS.companions.values() if c.python and NEWEST.python[-1] not in c.python), None)
 # Python minors of the newest release that the last Intel-Mac torch supports too.
 INTEL_PYTHON = [m for m in NEWEST.python if m in INTEL["python"]]
 
@@ -262,6 +264,14 @@ REFUSED = [
         f"platforms: macos-x86_64: {NO_INTEL_COMPANION} has no wheels for it",
         f"drop macos-x86_64 or drop {NO_INTEL_COMPANION} from torch_packages",
         requires=(NO_INTEL_COMPANION,),
+    ),
+    case(
+        "companion-without-wheels-for-the-newest-python",
+        {"torch_packages": [NARROW_COMPANION.name if NARROW_COMPANION else ""]},
+        "Invalid choice for 'torch_packages'",
+        f"torch_packages: {NARROW_COMPANION.name if NARROW_COMPANION else ''} has wheels for Python",
+        f"set python_max to {NARROW_COMPANION.python[-1] if NARROW_COMPANION else ''}",
+        requires=(NARROW_COMPANION,),
     ),
     case(
         "docker-without-linux",

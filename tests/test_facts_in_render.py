@@ -154,12 +154,15 @@ def test_a_companion_without_a_build_for_the_variant_falls_back_to_pypi_and_says
         if lacking is None:
             continue
         variant = FACTS.variants[lacking]
+        pythons = [m for m in release.python if not companion.python or m in companion.python]
         project = render(
             copie,
             accelerator=lacking,
             platforms=list(variant.platforms),
             torch_packages=[name],
             torch_min=release.minor,
+            python_min=pythons[0],
+            python_max=pythons[-1],
         )
         text = (project / "pyproject.toml").read_text(encoding="utf-8")
         assert f"# {name} has no {variant.label} build: PyPI's build where that index serves torch." in text

@@ -222,6 +222,8 @@ def _pypi_companion(pypi: SimpleIndex, facts: Facts, name: str) -> Iterator[Fact
     ]
     label = f"{name} {newest}: platforms with wheels"
     yield Fact(label, PYPI, list(companion.platforms), platforms, page, (*path, "platforms"), merge="union")
+    python = [] if universal else _python_minors(wheels)
+    yield Fact(f"{name} {newest}: Python minors", PYPI, list(companion.python), python, page, (*path, "python"))
     if not companion.torch:
         return
     try:
