@@ -129,9 +129,19 @@ def test_rendered_configuration_keeps_its_promises(copie, combo: Combination) ->
                     torch_req = next(r for r in reqs if r.name == "torch")
                     assert str(torch_req.specifier) == f"=={FACTS.platforms[platform].last_release['torch']}"
 
-    # environments (with requires-python): exactly the chosen platforms and Python range.
-    envs = [Marker(m) for m in uv["environments"]]
+    # requires-python is bounded above (uv keeps only wheels whose Python tag it admits), so
+    # `environments` names platforms only: a Python cap there is redundant, except the Intel
+    # Mac's where its last release stops below python_max.
+    next_minor = f"3.{Version(answers['python_max']).minor + 1}"
     requires_python = SpecifierSet(pinning["project"]["requires-python"])
+    assert requires_python == SpecifierSet(f">={answers['python_min']},<{next_minor}")
+    intel_mac = FACTS.platforms["macos-x86_64"]
+    intel_capped = Version(intel_mac.last_release["python"][-1]) < Version(answers["python_max"])
+    for marker in uv["environments"]:
+        is_intel_mac = marker.startswith(intel_mac.marker)
+        assert ("python_version" in marker) == (is_intel_mac and intel_capped), marker
+    # environments with requires-python: exactly the chosen platforms and Python range.
+    envs = [Marker(m) for m in uv["environments"]]
     required = [Marker(m) for m in uv["required-environments"]]
     assert len(required) == len(answers["platforms"])
     for platform in FACTS.platforms:
