@@ -18,6 +18,7 @@ import pytest
 import uv_runner
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE_SNAPSHOT = "TORCH_UV_TEMPLATE_SNAPSHOT"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -62,6 +63,7 @@ def template_snapshot(config: pytest.Config) -> Path:
             (snapshot / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, snapshot / name)
     config.add_cleanup(lambda: shutil.rmtree(snapshot, ignore_errors=True))
+    os.environ[TEMPLATE_SNAPSHOT] = str(snapshot)  # for the tests that run copier's CLI
     return snapshot
 
 

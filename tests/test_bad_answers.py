@@ -422,7 +422,10 @@ def run_copier(data: dict, dst: Path, env: dict[str, str], *, trust: bool = True
     command = [sys.executable, "-m", "copier", "copy", *(["--trust"] if trust else []), "--defaults"]
     for key, value in data.items():
         command += ["--data", f"{key}={data_value(value)}"]
-    command += [str(TEMPLATE_ROOT), str(dst)]
+    # The working tree, as the other tests render it (tests/conftest.py's snapshot, else the
+    # repository at HEAD: without --vcs-ref copier would take the newest tag).
+    template = os.environ.get("TORCH_UV_TEMPLATE_SNAPSHOT") or str(TEMPLATE_ROOT)
+    command += ["--vcs-ref", "HEAD", template, str(dst)]
     result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
     return result.returncode, ANSI.sub("", result.stderr + result.stdout)
 
