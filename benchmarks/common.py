@@ -57,8 +57,14 @@ def prepare_environment(cache_dir: str | None, work_dir: Path) -> str:
     """uv and copier settings for this process and every subprocess; returns the uv cache."""
     cache = cache_dir or os.environ.get("UV_CACHE_DIR") or DEFAULT_CACHE_DIR
     os.environ["UV_CACHE_DIR"] = cache
-    os.environ["UV_NO_CONFIG"] = "1"
     os.environ["UV_PYTHON_DOWNLOADS"] = "never"
+    # Keep the user's and the system's uv.toml out by pointing uv at an empty configuration
+    # directory. Not UV_NO_CONFIG: it also makes uv ignore the settings in the project's own
+    # [tool.uv] (fork-strategy, required-version, ...), which are part of what is measured.
+    empty = work_dir / "no-user-config"
+    empty.mkdir(exist_ok=True)
+    os.environ["XDG_CONFIG_HOME"] = os.environ["XDG_CONFIG_DIRS"] = str(empty)
+    os.environ.pop("UV_NO_CONFIG", None)
     for name in CLEARED_ENV:
         os.environ.pop(name, None)
     settings = work_dir / "copier-settings.yml"

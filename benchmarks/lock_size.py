@@ -25,8 +25,9 @@ other Python or other platform: a setting could). Then it attributes the Intel-M
 (each shape on 4 platforms against the same 4 plus Intel macOS) and lists the cases that miss
 the goals (GOALS below), with why.
 
-Environment: UV_NO_CONFIG=1 and UV_PYTHON_DOWNLOADS=never for every uv call; the caches live
-under --work-dir (default /tmp/torch-uv-bench) and are deleted unless --keep.
+Environment: UV_PYTHON_DOWNLOADS=never and an empty user configuration directory (no uv.toml)
+for every uv call; the caches live under --work-dir (default /tmp/torch-uv-bench) and are
+deleted unless --keep.
 """
 
 from __future__ import annotations
@@ -84,7 +85,9 @@ FIVE = (*FOUR, "macos-x86_64")  # FOUR plus Intel macOS: the Intel-Mac fork
 INTEL_MAC = "macos-x86_64"
 PYTORCH_NAMES = ("torch", "torchvision", "torchaudio", "triton", "triton-rocm", "triton-xpu", "pytorch-triton-rocm")
 # Wheel kinds no uv 0.13.9 setting keeps out of a lock (uv#14004, uv#21840), and the others.
-FLOOR_KINDS = ("musllinux", "free-threaded", "PyPy", "mobile")
+# "Intel-Mac cap": an Intel-Mac wheel for a Python the project supports elsewhere but the Intel
+# Mac's last torch does not (uv prunes wheels by requires-python, not by that cap in `environments`).
+FLOOR_KINDS = ("musllinux", "free-threaded", "PyPy", "mobile", "Intel-Mac cap")
 CUTTABLE_KINDS = ("other Python", "other platform")
 
 
@@ -266,7 +269,8 @@ def unusable_kind(filename: str, targets: list[tuple[str, list[str]]]) -> str | 
         if any(python_ok(t, minors) and _tag_serves(t.platform, platform) for t in cpython):
             return None
     if any(_tag_serves(t.platform, platform) for t in cpython for platform, _ in targets):
-        return "other Python"
+        supported = sorted({m for _, minors in targets for m in minors}, key=Version)
+        return "Intel-Mac cap" if any(python_ok(t, supported) for t in cpython) else "other Python"
     return "other platform"
 
 
@@ -433,7 +437,8 @@ def _median_pair(result: CaseResult, phase: str) -> str:
 
 TABLE_HEADER = [
     "| case | platforms | Python | guide section | uv.lock bytes ours / guide | ratio | wheel URLs ours / guide "
-    "| ratio | unusable wheels in ours: musllinux / free-threaded / PyPy / mobile / other | floor ratio "
+    "| ratio | unusable wheels in ours: musllinux / free-threaded / PyPy / mobile / Intel-Mac cap / other "
+    "| floor ratio "
     "| forks ours / guide | resolver s ours / guide | ratio | online s ours / guide | ratio "
     "| cold s ours / guide | ratio | goals |",
     "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
@@ -557,10 +562,10 @@ def report(results: list[CaseResult], args: argparse.Namespace, uv: list[str]) -
         f"`uv lock`, warm cache of its own, median of {args.online_runs}. Cold: the first `uv lock` on a fresh "
         "cache. Forks: entries of uv.lock's top-level `resolution-markers`. Unusable wheels: in our lock, wheels "
         "that none of the declared platforms (glibc Linux, Windows, macOS) and CPython minors can install; the "
-        "first four kinds stay whatever the configuration, `other` (another Python or platform) a setting could "
-        "cut. Floor ratio: our bytes without those first four kinds, over the guide's. Python for both locks: "
-        + ", ".join(pythons)
-        + ".",
+        "first five kinds stay whatever the configuration (Intel-Mac cap: Intel-Mac wheels for the Pythons above "
+        "its last torch's, kept because the project supports them elsewhere), `other` (another Python or "
+        "platform) a setting could cut. Floor ratio: our bytes without those five kinds, over the guide's. "
+        "Python for both locks: " + ", ".join(pythons) + ".",
     ]
     intel = intel_mac_table(results)
     if intel:

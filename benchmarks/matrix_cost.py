@@ -14,7 +14,7 @@ tests/test_lock.py runs), then fits the total against the number of combinations
 per combination against the number of extras.
 
 Environment: as benchmarks/lock_size.py (UV_CACHE_DIR defaults to /tmp/torch-uv-bench-cache;
-UV_NO_CONFIG=1, UV_PYTHON_DOWNLOADS=never); locks reach PyPI for the non-PyTorch packages.
+UV_PYTHON_DOWNLOADS=never, no user uv.toml); locks reach PyPI for the non-PyTorch packages.
 """
 
 from __future__ import annotations
