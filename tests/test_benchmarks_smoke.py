@@ -60,7 +60,7 @@ def test_lock_size_quick_prints_every_column_side_by_side(tmp_path: Path) -> Non
     pairs = {
         "uv.lock bytes ours / guide": 0.006,
         "wheel URLs ours / guide": 0.006,
-        "resolver s ours / guide": 0.1,
+        "resolver CPU s ours / guide": 0.1,
         "online s ours / guide": 0.1,
         "cold s ours / guide": 0.1,
     }
@@ -75,7 +75,8 @@ def test_lock_size_quick_prints_every_column_side_by_side(tmp_path: Path) -> Non
         assert abs(printed - ours / guide) <= tolerance * max(1.0, printed), (column, row[column], printed)
     kinds = row["unusable wheels in ours: musllinux / free-threaded / PyPy / mobile / Intel-Mac cap / other"]
     assert re.fullmatch(r"\d+( / \d+){5}", kinds), kinds
-    assert row["forks ours / guide"] and re.fullmatch(PAIR, row["forks ours / guide"])
+    assert re.fullmatch(PAIR, row["forks ours / guide"]), row["forks ours / guide"]
+    assert re.fullmatch(PAIR, row["resolver s ours / guide"]), row["resolver s ours / guide"]
     assert row["goals"] == "met" or row["goals"].startswith("MISS ("), row["goals"]
     assert "### Goals:" in out
 
