@@ -52,6 +52,7 @@ class TorchConfig:
     platforms: list[str]
     python_min: str
     python_max: str
+    requires_python: str  # `>=3.11,<3.16`: bounded, so the lock holds no wheel for other Pythons
     releases: list[Release]  # oldest first, the ones the torch range admits
     capped_by: str | None  # why the range stops before the newest release, if it does
     routes: list[Route]
@@ -327,18 +328,18 @@ def build_config(answers: dict, facts: Facts | None = None) -> TorchConfig:
     else:
         requirements = _requirements(releases, next_release, packages, intel_mac, routes, facts)
 
-    python_cap = f"python_version < '3.{Version(answers['python_max']).minor + 1}'"
+    # The Python range lives in requires-python: uv drops a wheel from the lock when its tag is
+    # outside requires-python (upper bound included), not when `environments` excludes it, and
+    # with the bound there a Python cap in `environments` leaves the lock byte-identical.
+    python_max = Version(answers["python_max"])
+    requires_python = f">={answers['python_min']},<3.{python_max.minor + 1}"
     environments, required = [], []
     for name in platforms:
         marker = facts.platforms[name].marker
-        if name == INTEL_MAC:
-            intel_max = min(Version(answers["python_max"]), Version(intel_mac["python"][-1]))
-            cap = f"python_version < '3.{intel_max.minor + 1}'"
-            environments.append(f"{marker} and {cap}")
-            required.append(f"{marker} and {cap}")
-        else:
-            environments.append(f"{marker} and {python_cap}")
-            required.append(marker)
+        if name == INTEL_MAC and Version(intel_mac["python"][-1]) < python_max:
+            marker += f" and python_version < '3.{Version(intel_mac['python'][-1]).minor + 1}'"
+        environments.append(marker)
+        required.append(marker)
 
     triton_packages = [companion for r in routes for companion in r.variant.triton_packages]
     constraints = []
@@ -349,6 +350,7 @@ def build_config(answers: dict, facts: Facts | None = None) -> TorchConfig:
         platforms=platforms,
         python_min=answers["python_min"],
         python_max=answers["python_max"],
+        requires_python=requires_python,
         releases=releases,
         capped_by=capped_by,
         routes=routes,

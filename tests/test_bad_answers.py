@@ -443,20 +443,13 @@ def data_value(value) -> str:
 
 
 def run_copier(data: dict, dst: Path, env: dict[str, str], *, trust: bool = True) -> tuple[int, str]:
-    # --vcs-ref HEAD: without it copier renders the newest release tag, not the code under test.
-    command = [
-        sys.executable,
-        "-m",
-        "copier",
-        "copy",
-        "--vcs-ref",
-        "HEAD",
-        *(["--trust"] if trust else []),
-        "--defaults",
-    ]
+    command = [sys.executable, "-m", "copier", "copy", *(["--trust"] if trust else []), "--defaults"]
     for key, value in data.items():
         command += ["--data", f"{key}={data_value(value)}"]
-    command += [str(TEMPLATE_ROOT), str(dst)]
+    # The working tree, as the other tests render it (tests/conftest.py's snapshot, else the
+    # repository at HEAD: without --vcs-ref copier would take the newest tag).
+    template = os.environ.get("TORCH_UV_TEMPLATE_SNAPSHOT") or str(TEMPLATE_ROOT)
+    command += ["--vcs-ref", "HEAD", template, str(dst)]
     result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
     return result.returncode, ANSI.sub("", result.stderr + result.stdout)
 

@@ -1,6 +1,8 @@
-"""Smoke test of benchmarks/lock_size.py --quick: it runs end to end and prints its tables.
+"""Smoke tests of the two benchmarks: each runs end to end on a small case and prints its table.
 
-Renders and locks against the local index replica (and PyPI for metadata), like the lock tests.
+They render and lock against the local index replica (and PyPI for the other packages), like
+the lock tests. Consistency checks: the numbers are well-formed and the ratios are the ones of
+the pairs printed next to them.
 """
 
 from __future__ import annotations
@@ -14,42 +16,74 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = REPO_ROOT / "benchmarks" / "lock_size.py"
+BENCHMARKS = REPO_ROOT / "benchmarks"
 NUMBER = r"(?:\d+(?:\.\d+)?|inf)"
+PAIR = rf"{NUMBER} / {NUMBER}"
 
 pytestmark = pytest.mark.lock
 
 
-def test_quick_benchmark_prints_ratios_and_matrix_fits(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+def run(script: str, tmp_path: Path) -> str:
     result = subprocess.run(
-        [sys.executable, str(SCRIPT), "--quick", "--work-dir", str(tmp_path / "bench")],
+        [sys.executable, str(BENCHMARKS / script), "--quick", "--work-dir", str(tmp_path / "bench")],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
-        timeout=240,
-        env=env,
+        timeout=300,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )
     assert result.returncode == 0, result.stderr[-4000:]
-    out = result.stdout
+    assert re.search(r"Machine: .+ \d+ cores.+uv 0\.\d+\.\d+", result.stdout), result.stdout
+    return result.stdout
 
-    assert "## Generated locks vs uv's PyTorch guide" in out
-    assert re.search(r"Machine: .+ \d+ cores.+uv 0\.\d+\.\d+", out), out
-    rows = [line for line in out.splitlines() if line.startswith("| single-3 |")]
+
+def cells(out: str, row_start: str) -> list[tuple[str, str]]:
+    """The row starting with `row_start` of the first table: (column, value) in order."""
+    lines = out.splitlines()
+    header = next(line for line in lines if line.startswith("| case |"))
+    rows = [line for line in lines if line.startswith(row_start)]
     assert len(rows) == 1, out
-    cells = [cell.strip() for cell in rows[0].strip("|").split("|")]
-    # case | platforms | section | times | ratio | bytes | ratio | wheels | ratio | forks | ratio | verdict
-    assert cells[2] == "Using a PyTorch index"
-    for pair in (cells[3], cells[5], cells[7], cells[9]):
-        assert re.fullmatch(rf"{NUMBER} / {NUMBER}", pair), rows[0]
-    ratios = [float(cells[i]) for i in (4, 6, 8, 10)]
-    assert all(value > 0 for value in ratios), rows[0]
-    ours_bytes, guide_bytes = (int(x) for x in cells[5].split(" / "))
-    assert abs(ratios[1] - ours_bytes / guide_bytes) < 0.006
-    assert cells[11] == "yes" or cells[11].startswith("MISS ("), rows[0]
-    assert "extras with 1 accelerator: refused by the template" in out
+    names = [cell.strip() for cell in header.strip("|").split("|")]
+    values = [cell.strip() for cell in rows[0].strip("|").split("|")]
+    assert len(names) == len(values), rows[0]
+    return list(zip(names, values, strict=True))
 
+
+def test_lock_size_quick_prints_every_column_side_by_side(tmp_path: Path) -> None:
+    out = run("lock_size.py", tmp_path)
+    assert "## Generated locks vs uv's PyTorch guide" in out
+    pairs_in_order = cells(out, "| single-1 |")
+    row = dict(pairs_in_order)  # the columns named "ratio" are read by position below
+    assert row["guide section"] == "Using a PyTorch index"
+    # Each pair is followed by its ratio ours / guide: exact for counts, up to the pair's
+    # rounding for times.
+    pairs = {
+        "uv.lock bytes ours / guide": 0.006,
+        "wheel URLs ours / guide": 0.006,
+        "resolver CPU s ours / guide": 0.1,
+        "online s ours / guide": 0.1,
+        "cold s ours / guide": 0.1,
+    }
+    columns = [name for name, _ in pairs_in_order]
+    for column, tolerance in pairs.items():
+        assert re.fullmatch(PAIR, row[column]), (column, row[column])
+        ours, guide = (float(x) for x in row[column].split(" / "))
+        assert ours > 0 and guide > 0, (column, row[column])
+        after = columns.index(column) + 1
+        assert columns[after] == "ratio", columns
+        printed = float(pairs_in_order[after][1])
+        assert abs(printed - ours / guide) <= tolerance * max(1.0, printed), (column, row[column], printed)
+    kinds = row["unusable wheels in ours: musllinux / free-threaded / PyPy / mobile / Intel-Mac cap / other"]
+    assert re.fullmatch(r"\d+( / \d+){5}", kinds), kinds
+    assert re.fullmatch(PAIR, row["forks ours / guide"]), row["forks ours / guide"]
+    assert re.fullmatch(PAIR, row["resolver s ours / guide"]), row["resolver s ours / guide"]
+    assert row["goals"] == "met" or row["goals"].startswith("MISS ("), row["goals"]
+    assert "### Goals:" in out
+
+
+def test_matrix_cost_quick_prints_the_fits(tmp_path: Path) -> None:
+    out = run("matrix_cost.py", tmp_path)
     assert "## What the verification matrix costs" in out
     assert re.search(rf"total ≈ -?{NUMBER} s/combination × N [+-]{NUMBER} s \(R² = {NUMBER}", out), out
     assert re.search(rf"total time per extras combination ≈ -?{NUMBER} s/extra", out), out
-    assert "error" not in out.split("## What the verification matrix costs", 1)[1], out
+    assert "error" not in out, out

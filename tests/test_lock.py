@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from itertools import product
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from answer_matrix import Combination, combinations
@@ -15,6 +16,8 @@ from expectations import PYPI, expected_package_variant, expected_release, expec
 from export_check import verify_export
 from interpreters import interpreter_for, interpreters
 from packaging.specifiers import SpecifierSet
+from packaging.utils import parse_wheel_filename
+from packaging.version import Version
 from pytorch_facts import TORCH_FAMILY, load_facts
 from uv_runner import lock, locked_packages, planned_install, source_of, source_url
 
@@ -48,6 +51,7 @@ def verify_lock(project: Path, answers: dict, index_base: str, python: Path) -> 
             assert package["name"] in PYTORCH_PACKAGES, f"{package['name']} resolved from a PyTorch index ({url})"
         for wheel in package.get("wheels", []):
             assert wheel.get("hash", "").startswith("sha256:"), f"{package['name']}: wheel without hash"
+            assert supported_python(wheel["url"], answers), f"{package['name']}: {wheel['url']} is for another Python"
         if "sdist" in package:
             assert package["sdist"].get("hash"), f"{package['name']}: sdist without hash"
     # The package whose requirements carry torch's bounds and extras.
@@ -103,6 +107,16 @@ def verify_lock(project: Path, answers: dict, index_base: str, python: Path) -> 
                         assert planned.local == variant, f"{where}: {name}=={planned.version}, expected +{variant}"
             checks += 1
     return checks
+
+
+def supported_python(url: str, answers: dict) -> bool:
+    """Whether a locked wheel can serve a Python of the project's range (the bounded
+    requires-python keeps the others out of the lock): a CPython-specific tag (`cp312`,
+    `cp313t`) must be within python_min..python_max; other tags (`py3`, `abi3`) can."""
+    low, high = Version(answers["python_min"]), Version(answers["python_max"])
+    tags = parse_wheel_filename(unquote(url.rsplit("/", 1)[-1]))[3]
+    specific = [t for t in tags if t.interpreter.startswith("cp") and t.abi != "abi3"]
+    return not specific or any(low <= Version(f"3.{t.interpreter[3:]}") <= high for t in specific)
 
 
 def selections(answers: dict) -> list[tuple[str, ...]]:

@@ -142,9 +142,19 @@ def test_rendered_configuration_keeps_its_promises(copie, combo: Combination) ->
                     torch_req = next(r for r in reqs if r.name == "torch")
                     assert str(torch_req.specifier) == f"=={FACTS.platforms[platform].last_release['torch']}"
 
-    # environments (with requires-python): exactly the chosen platforms and Python range.
-    envs = [Marker(m) for m in uv["environments"]]
+    # requires-python is bounded above (uv keeps only wheels whose Python tag it admits), so
+    # `environments` names platforms only: a Python cap there is redundant, except the Intel
+    # Mac's where its last release stops below python_max.
+    next_minor = f"3.{Version(answers['python_max']).minor + 1}"
     requires_python = SpecifierSet(pinning["project"]["requires-python"])
+    assert requires_python == SpecifierSet(f">={answers['python_min']},<{next_minor}")
+    intel_mac = FACTS.platforms["macos-x86_64"]
+    intel_capped = Version(intel_mac.last_release["python"][-1]) < Version(answers["python_max"])
+    for marker in uv["environments"]:
+        is_intel_mac = marker.startswith(intel_mac.marker)
+        assert ("python_version" in marker) == (is_intel_mac and intel_capped), marker
+    # environments with requires-python: exactly the chosen platforms and Python range.
+    envs = [Marker(m) for m in uv["environments"]]
     required = [Marker(m) for m in uv["required-environments"]]
     assert len(required) == len(answers["platforms"])
     for platform in FACTS.platforms:
@@ -213,3 +223,31 @@ def test_rendered_text_is_clean_and_reproducible(copie, combo: Combination) -> N
             [sys.executable, "-m", "ruff", *check, "--no-cache", "."], cwd=first, capture_output=True, text=True
         )
         assert ruff.returncode == 0, f"ruff {' '.join(check)} fails on the rendered project:\n{ruff.stdout}"
+
+
+ANSWERS_FILE_VCS_KEYS = ("_commit:", "_src_path:")
+
+
+def test_the_suites_template_snapshot_renders_what_the_repository_renders(copie) -> None:
+    """tests/conftest.py renders from a plain copy of the working tree instead of the git
+    repository (no clone per render): both must give the same project, but for the answers
+    file's record of where the template came from."""
+    repository = Path(__file__).resolve().parents[1]
+    assert Path(copie.default_template_dir).resolve() != repository
+    combo = next(c for c in COMBINATIONS if c.answers.get("layout") == "virtual-workspace")
+    answers = {**combo.answers, "ci": "github", "docker": True, "pre_commit": True}
+    from_repository = copie.copy(extra_answers=answers, template_dir=repository)
+    assert from_repository.exit_code == 0, from_repository.exception
+    from_snapshot = render(copie, answers)
+    files = sorted(p.relative_to(from_snapshot) for p in from_snapshot.rglob("*") if p.is_file())
+    assert files == sorted(
+        p.relative_to(from_repository.project_dir) for p in from_repository.project_dir.rglob("*") if p.is_file()
+    )
+    for relative in files:
+        ours, theirs = ((root / relative).read_text() for root in (from_snapshot, from_repository.project_dir))
+        if relative.name == ".copier-answers.yml":
+            ours, theirs = (
+                "\n".join(line for line in text.splitlines() if not line.startswith(ANSWERS_FILE_VCS_KEYS))
+                for text in (ours, theirs)
+            )
+        assert ours == theirs, relative

@@ -32,7 +32,24 @@ def run_uv(args: list[str], project: Path, env: dict | None = None, timeout: int
     return result.stderr + result.stdout
 
 
+# Set by tests/conftest.py when the uv cache is the test session's own (see `lock`).
+OFFLINE_FIRST = "TORCH_UV_LOCK_OFFLINE_FIRST"
+
+
 def lock(project: Path, python: Path) -> str:
+    """`uv lock`; in a test session with its own cache, first from that cache alone
+    (`--offline`), then online if it lacks a page.
+
+    The PyPI this suite reaches sends no caching headers, so every online lock downloads all
+    its PyPI pages again (about 1 s of a warm 1.1 s lock, 0.06 s offline). Offline, uv
+    resolves from the same pages, fetched online earlier in the session; a lock that fails
+    offline runs online and fails with uv's own message.
+    """
+    if os.environ.get(OFFLINE_FIRST) == "1":
+        try:
+            return run_uv(["lock", "--offline", "--python", str(python)], project)
+        except UvError:
+            pass
     return run_uv(["lock", "--python", str(python)], project)
 
 
