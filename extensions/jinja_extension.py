@@ -26,6 +26,7 @@ for _sibling in HERE.glob("*.py"):
 sys.path.insert(0, str(HERE))
 
 import answer_checks  # noqa: E402
+from escaping import FILTERS  # noqa: E402
 from pytorch_facts import OPTIONAL_PACKAGES, load_facts  # noqa: E402
 from uv_config import build_config  # noqa: E402
 
@@ -135,15 +136,10 @@ def torch_config(context):
     return build_config(_answers(context))
 
 
-def toml_string(value: str) -> str:
-    """A TOML basic string (JSON's escapes are TOML's)."""
-    return json.dumps(str(value), ensure_ascii=False)
-
-
 class TorchUvExtension(Extension):
     def __init__(self, environment):
         super().__init__(environment)
-        environment.filters["toml_string"] = toml_string
+        environment.filters.update(FILTERS)
         environment.globals.update(
             pytorch_facts=load_facts(),
             variant_choices=variant_choices,
