@@ -316,12 +316,12 @@ def platforms_of_os(answers: dict, os_name: str, facts: Facts | None = None) -> 
 
 
 def variant_unavailable(
-    variant: str, question: str, answers: dict, facts: Facts | None = None, required_platforms: list[str] | None = None
+    variant: str, question: str, answers: dict, facts: Facts | None = None, candidates: list[str] | None = None
 ) -> str:
     """Why `variant` cannot be the answer to `question`; "" when it can.
 
-    `required_platforms`: platforms the variant must all serve (per-platform strategy);
-    otherwise it must serve at least one chosen platform.
+    It must have wheels for at least one of `candidates` (default: the chosen platforms); the
+    candidates it has no wheels for get PyPI's build.
     """
     facts = _facts(facts)
     if variant == "pypi":
@@ -341,15 +341,15 @@ def variant_unavailable(
             f"(torch {release.minor} has {', '.join(release.variants)}): {fix}"
         )
     served = facts.variants[variant].platforms
-    chosen = answers.get("platforms") or []
-    if required_platforms is not None:
-        missing = [p for p in required_platforms if p not in served]
-        if missing:
+    if candidates is not None:
+        if candidates and not any(p in served for p in candidates):
             return (
-                f"{question}: {variant} has no wheels for {', '.join(missing)} (it has wheels for "
-                f"{', '.join(served)}): choose another accelerator or drop {', '.join(missing)}"
+                f"{question}: {variant} has no wheels for {', '.join(candidates)} (it has wheels for "
+                f"{', '.join(served)}): choose another accelerator or drop {', '.join(candidates)}"
             )
-    elif not any(p in served for p in chosen):
+        return ""
+    chosen = answers.get("platforms") or []
+    if not any(p in served for p in chosen):
         return (
             f"{question}: {variant} has wheels only for {', '.join(served)}, none of the chosen platforms "
             f"({', '.join(chosen)}): add one of them or choose another accelerator"
@@ -358,6 +358,7 @@ def variant_unavailable(
 
 
 def os_accelerator(answer: str, os_name: str, answers: dict, facts: Facts | None = None) -> str:
+    """per-platform: the build for the chosen platforms of one OS, like `single` for them."""
     question = f"{os_name}_accelerator"
     return variant_unavailable(answer, question, answers, facts, platforms_of_os(answers, os_name, facts))
 
@@ -492,3 +493,42 @@ def workspace_members(answer, answers: dict) -> str:
         if problem:
             return f"{problem} (the import name of member {name!r}): choose another member name"
     return ""
+
+
+# --- Suggestions for the generated README --------------------------------------------------
+
+
+def _preferred_order(names: list[str], facts: Facts) -> list[str]:
+    """`names` with the facts' preferred variants first, in their order."""
+    preferred = [n for n in facts.preferred_variants if n in names]
+    return preferred + [n for n in names if n not in preferred]
+
+
+def switch_accelerator(answers: dict, facts: Facts | None = None) -> dict:
+    """Answers that switch the project to another accelerator build, valid for its other answers
+    (what `copier update --data` then accepts); {} when there is none."""
+    facts = _facts(facts)
+    usable = _preferred_order(usable_variants(answers, facts), facts)
+    strategy = answers["accelerator_strategy"]
+    if strategy == "extras":
+        added = [v for v in usable if v not in answers["accelerators"]]
+        return {"accelerators": [*answers["accelerators"], added[0]]} if added else {}
+    if strategy == "single":
+        others = [v for v in usable if v != answers["accelerator"]]
+        return {"accelerator": others[0]} if others else {}
+    if strategy == "per-platform":
+        for os_name in ("linux", "windows"):
+            question = f"{os_name}_accelerator"
+            if platforms_of_os(answers, os_name, facts):
+                others = [
+                    v for v in usable if v != answers.get(question) and not os_accelerator(v, os_name, answers, facts)
+                ]
+                if others:
+                    return {question: others[0]}
+        return {}
+    return {"accelerator_strategy": "single", "accelerator": usable[0]} if usable else {}
+
+
+def raise_torch_min(answers: dict, newest_admitted: str) -> dict:
+    """Answers that raise torch_min to the newest release the range admits; {} when it is torch_min."""
+    return {"torch_min": newest_admitted} if newest_admitted != answers["torch_min"] else {}

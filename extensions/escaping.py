@@ -7,6 +7,7 @@ workspace_members.py (the member task's own environment), so both render the sam
 
 from __future__ import annotations
 
+import json
 import re
 import textwrap
 
@@ -38,6 +39,14 @@ def docstring(value: object, width: int = 100) -> str:
     return '"""' + "\n".join(lines) + '\n"""'
 
 
+def py_literal(value: object) -> str:
+    """A Python literal as ruff format writes it: strings in double quotes, tuples on one line."""
+    if isinstance(value, (tuple, list)):
+        items = [py_literal(item) for item in value]
+        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, str) else repr(value)
+
+
 def comment(value: object) -> str:
     """Text for a `#` comment (TOML, YAML, Dockerfile, shell): one line."""
     return one_line(value)
@@ -49,4 +58,10 @@ def markdown(value: object) -> str:
     return _MARKDOWN_BLOCK.sub(r"\1\\\2", text)
 
 
-FILTERS = {"toml_string": toml_string, "docstring": docstring, "comment": comment, "markdown": markdown}
+FILTERS = {
+    "toml_string": toml_string,
+    "docstring": docstring,
+    "py_literal": py_literal,
+    "comment": comment,
+    "markdown": markdown,
+}

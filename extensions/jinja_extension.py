@@ -8,6 +8,7 @@ templates call them without arguments.
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from pathlib import Path
 
@@ -28,6 +29,7 @@ sys.path.insert(0, str(HERE))
 import answer_checks  # noqa: E402
 from escaping import FILTERS  # noqa: E402
 from pytorch_facts import OPTIONAL_PACKAGES, load_facts  # noqa: E402
+from tool_versions import TOOLS  # noqa: E402
 from uv_config import build_config  # noqa: E402
 
 
@@ -47,7 +49,6 @@ QUESTION_STRATEGY = {
     "windows_accelerator": "per-platform",
     "accelerators": "extras",
 }
-PREFERRED_VARIANTS = ("cu130", "cu132", "cpu")
 
 
 def _variant_reasons(question: str, answers: dict) -> dict[str, str]:
@@ -80,15 +81,15 @@ def variant_choices(context, question: str) -> str:
 
 @pass_context
 def default_variant(context, question: str) -> str:
-    """A default that is valid for the answers so far: CUDA 13.0 where it can be, else the
-    first possible choice (the CPU extra plus one GPU for the extras question)."""
+    """A default that is valid for the answers so far: the facts' first preferred variant that
+    can be, else the first possible choice (the CPU extra plus one GPU for the extras question)."""
     reasons = _variant_reasons(question, _answers(context))
     possible = [name for name, reason in reasons.items() if not reason and name != "pypi"]
     if question == "accelerators":
         gpus = [name for name in possible if name != "cpu"]
-        preferred = [name for name in PREFERRED_VARIANTS if name in gpus][:1] or gpus[:1]
+        preferred = [name for name in load_facts().preferred_variants if name in gpus][:1] or gpus[:1]
         return json.dumps((["cpu"] if "cpu" in possible else []) + preferred)
-    preferred = [name for name in PREFERRED_VARIANTS if name in possible]
+    preferred = [name for name in load_facts().preferred_variants if name in possible]
     return (preferred or possible or list(reasons))[0]
 
 
@@ -132,6 +133,21 @@ def answer_problem(context, check: str, *args) -> str:
 
 
 @pass_context
+def suggested_data(context, suggestion: str) -> str:
+    """`--data` options for a README suggestion ("switch": another accelerator; "bump": the newest
+    torch_min the answers allow), computed from the answers and the facts; "" for none."""
+    answers = _answers(context)
+    if suggestion == "switch":
+        data = answer_checks.switch_accelerator(answers)
+    else:
+        data = answer_checks.raise_torch_min(answers, build_config(answers).newest.minor)
+    return " ".join(
+        "--data " + shlex.quote(f"{key}={json.dumps(value) if isinstance(value, list) else value}")
+        for key, value in data.items()
+    )
+
+
+@pass_context
 def torch_config(context):
     return build_config(_answers(context))
 
@@ -142,6 +158,7 @@ class TorchUvExtension(Extension):
         environment.filters.update(FILTERS)
         environment.globals.update(
             pytorch_facts=load_facts(),
+            tools=TOOLS,
             variant_choices=variant_choices,
             default_variant=default_variant,
             platform_choices=platform_choices,
@@ -150,5 +167,6 @@ class TorchUvExtension(Extension):
             default_strategy=default_strategy,
             answer_problem=answer_problem,
             torch_config=torch_config,
+            suggested_data=suggested_data,
             answer_checks=answer_checks,
         )

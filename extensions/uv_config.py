@@ -13,9 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from packaging.version import Version
-from pytorch_facts import OPTIONAL_PACKAGES, Facts, Release, Variant, load_facts
+from pytorch_facts import OPTIONAL_PACKAGES, Facts, Platform, Release, Variant, load_facts
 
 INTEL_MAC = "macos-x86_64"
+# What `docker run` needs to hand the container the GPU of each kind of build.
+DOCKER_DEVICES = {
+    "cuda": "--gpus all",
+    "rocm": "--device=/dev/kfd --device=/dev/dri --group-add video",
+    "xpu": "--device=/dev/dri",
+}
 
 
 @dataclass(frozen=True)
@@ -24,6 +30,7 @@ class Index:
     url: str
     variant: Variant
     platforms: tuple[str, ...]  # the chosen platforms it serves
+    without_wheels: tuple[str, ...] = ()  # the chosen platforms it was picked for but lacks wheels
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,41 @@ class Route:
     platforms: tuple[str, ...]
     marker: str | None
     extra: str | None = None
+    without_wheels: tuple[str, ...] = ()  # platforms it was chosen for that get PyPI's build
+
+
+@dataclass(frozen=True)
+class Build:
+    """What one platform installs (with one extra in extras mode)."""
+
+    platform: Platform
+    extra: str | None
+    index: Variant | None  # the PyTorch index's variant; None: PyPI's own build
+    pypi: Variant | None  # what PyPI's torch is there; None on Intel Macs (their last release)
+    label: str  # e.g. "CUDA 13.0 build (pytorch-cu130)", "PyPI's build (CPU/MPS)"
+    docker_image: str
+
+    @property
+    def variant(self) -> Variant | None:
+        """The build actually installed (an index variant or what PyPI's build is)."""
+        return self.index or self.pypi
+
+    @property
+    def kind(self) -> str:
+        return self.variant.kind if self.variant else "cpu"
+
+    @property
+    def is_cpu(self) -> bool:
+        return self.kind == "cpu"
+
+    @property
+    def ci_install(self) -> str:
+        """How CPU-only CI installs it: `locked` (uv.lock as is) or `cpu-index` (swap to CPU)."""
+        return "locked" if self.is_cpu else "cpu-index"
+
+    @property
+    def docker_run(self) -> str:
+        return " ".join(["docker run --rm", *filter(None, [DOCKER_DEVICES.get(self.kind)])])
 
 
 @dataclass
@@ -61,33 +103,69 @@ class TorchConfig:
     required_environments: list[str]
     packages: list[str]  # torch family packages in use, torch first
     triton_packages: list[str]
+    builds: dict[tuple[str, str | None], Build]  # (platform, extra) -> what it installs
     intel_mac: dict | None = None
 
     @property
     def newest(self) -> Release:
         return self.releases[-1]
 
-    def route_for(self, platform: str, extra: str | None = None) -> Route | None:
-        """The route that serves `platform` (for `extra` in extras mode); None = PyPI."""
-        for route in self.routes:
-            if platform in route.platforms and route.extra == extra:
-                return route
-        return None
+    def build(self, platform: str, extra: str | None = None) -> Build:
+        return self.builds[platform, extra]
 
-    def build_on(self, platform: str, extra: str | None = None) -> str:
-        """Which build `platform` installs, in words, e.g. "CUDA 13.0 (pytorch-cu130)"."""
-        if platform == INTEL_MAC:
-            return f"PyPI's torch {self.intel_mac['torch']} (CPU; the last release for Intel Macs)"
-        route = self.route_for(platform, extra)
-        if route is not None:
-            return f"{route.variant.label} (`{route.variant.index_name}`)"
-        return f"PyPI's build ({self.pypi_build(platform)})"
+    @property
+    def extra_names(self) -> list[str | None]:
+        """The extras (extras mode), else [None]: what `build()` takes as `extra`."""
+        return list(self.extras) or [None]
+
+    @property
+    def ci_extra(self) -> str | None:
+        """The extra CI tests (extras mode): cpu when there is one (CPU everywhere), else the first."""
+        if not self.extras:
+            return None
+        return "cpu" if "cpu" in self.extras else next(iter(self.extras))
+
+    @property
+    def ci_builds(self) -> list[Build]:
+        """What CI installs, one job per platform."""
+        return [self.build(p, self.ci_extra) for p in self.platforms]
+
+    @property
+    def ci_swaps(self) -> bool:
+        """Whether some CI job swaps the locked GPU build for the CPU build."""
+        return any(not build.is_cpu for build in self.ci_builds)
+
+    @property
+    def linux(self) -> str | None:
+        """The platform a Linux container or a Linux-only CI installs: x86_64 when supported."""
+        return next((p for p in ("linux-x86_64", "linux-aarch64") if p in self.platforms), None)
+
+    @property
+    def ci_linux_build(self) -> Build | None:
+        """What a Linux-only CI (GitLab's hosted runners) installs; None without a Linux platform."""
+        return self.build(self.linux, self.ci_extra) if self.linux else None
+
+    @property
+    def docker_builds(self) -> list[Build]:
+        """What the container installs on `linux`: one build per extra (the default first)."""
+        return [self.build(self.linux, extra) for extra in self.extra_names] if self.linux else []
+
+    @property
+    def project_builds(self) -> list[str]:
+        """The PyTorch index variants the project installs somewhere (the doctor's PROJECT_BUILDS)."""
+        return [route.variant.name for route in self.routes]
+
+    @property
+    def pypi_build_platforms(self) -> list[tuple[str, str]]:
+        """(sys.platform, platform.machine()) where some build is PyPI's own (the doctor's
+        PYPI_BUILD_PLATFORMS)."""
+        pypi = [(b.platform.sys_platform, b.platform.machine) for b in self.builds.values() if b.index is None]
+        return list(dict.fromkeys(pypi))
 
     def pypi_build(self, platform: str) -> str:
         """What PyPI's own torch is on `platform`, e.g. "CUDA 13.2" or "CPU/MPS"."""
-        if platform.startswith("macos"):
-            return "CPU/MPS"
-        return load_facts().variants[self.newest.pypi[platform]].label
+        build = self.build(platform, self.extra_names[0])
+        return "CPU/MPS" if build.platform.os == "macos" else build.pypi.label
 
 
 class ConfigError(ValueError):
@@ -172,17 +250,42 @@ def _routes(answers: dict, modern: list[str], facts: Facts) -> list[Route]:
     routes = []
     for name in variants_in_use(answers):
         variant = facts.variants[name]
-        served = [p for p in modern if p in variant.platforms]
+        meant = [p for p in answers["platforms"] if facts.platforms[p].os != "macos"]
         if strategy == "per-platform":
             oses = [
                 os
                 for os, key in (("linux", "linux_accelerator"), ("windows", "windows_accelerator"))
                 if answers.get(key) == name
             ]
-            served = [p for p in served if facts.platforms[p].os in oses]
+            meant = [p for p in meant if facts.platforms[p].os in oses]
+        served = [p for p in meant if p in modern and p in variant.platforms]
         extra = variant.extra_name if strategy == "extras" else None
-        routes.append(Route(variant, tuple(served), platform_marker(served, answers["platforms"], facts), extra))
+        marker = platform_marker(served, answers["platforms"], facts)
+        missing = tuple(p for p in meant if p not in served)
+        routes.append(Route(variant, tuple(served), marker, extra, missing))
     return routes
+
+
+def _builds(
+    platforms: list[str], routes: list[Route], release: Release, python: str, intel_mac: dict | None, facts: Facts
+) -> dict[tuple[str, str | None], Build]:
+    """(platform, extra) -> Build for every chosen platform and extra."""
+    builds = {}
+    for extra in [route.extra for route in routes if route.extra] or [None]:
+        for name in platforms:
+            platform = facts.platforms[name]
+            route = next((r for r in routes if name in r.platforms and r.extra == extra), None)
+            pypi = facts.variants[release.pypi[name]] if name != INTEL_MAC else None
+            if route is not None:
+                label = f"{route.variant.label} build ({route.variant.index_name})"
+            elif pypi is None:
+                label = f"PyPI's torch {intel_mac['torch']} (CPU, the last release for Intel Macs)"
+            else:
+                label = f"PyPI's build ({'CPU/MPS' if platform.os == 'macos' else pypi.label})"
+            variant = route.variant if route else pypi or facts.variants["cpu"]
+            image = variant.docker_image.replace("{python}", python)
+            builds[name, extra] = Build(platform, extra, route and route.variant, pypi, label, image)
+    return builds
 
 
 def _bounds(package: str, releases: list[Release], next_release: Release | None) -> str:
@@ -242,7 +345,10 @@ def build_config(answers: dict, facts: Facts | None = None) -> TorchConfig:
         intel_mac = dict(facts.platforms[INTEL_MAC].last_release)
     routes = _routes(answers, modern, facts)
     base_url = answers["pytorch_index_url"].rstrip("/")
-    indexes = [Index(r.variant.index_name, f"{base_url}/{r.variant.name}", r.variant, r.platforms) for r in routes]
+    indexes = [
+        Index(r.variant.index_name, f"{base_url}/{r.variant.name}", r.variant, r.platforms, r.without_wheels)
+        for r in routes
+    ]
 
     sources: dict[str, list[Source]] = {}
     for route in routes:
@@ -274,6 +380,7 @@ def build_config(answers: dict, facts: Facts | None = None) -> TorchConfig:
             required.append(marker)
 
     triton_packages = [r.variant.triton for r in routes if r.variant.triton]
+    builds = _builds(platforms, routes, releases[-1], answers["python_min"], intel_mac, facts)
     return TorchConfig(
         strategy=strategy,
         platforms=platforms,
@@ -291,5 +398,6 @@ def build_config(answers: dict, facts: Facts | None = None) -> TorchConfig:
         required_environments=required,
         packages=packages,
         triton_packages=list(dict.fromkeys(triton_packages)),
+        builds=builds,
         intel_mac=intel_mac,
     )

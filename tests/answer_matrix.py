@@ -77,11 +77,11 @@ def _answers(strategy: str, platforms: tuple[str, ...], release: Release, facts:
     return answers
 
 
-def _serves(variant: str, platforms: tuple[str, ...], facts: Facts) -> bool:
+def _serves(variant: str, platforms: list[str] | tuple[str, ...], facts: Facts) -> bool:
     return any(p in facts.variants[variant].platforms for p in platforms)
 
 
-def _covers(variant: str, platforms: list[str], facts: Facts) -> bool:
+def _covers(variant: str, platforms: list[str] | tuple[str, ...], facts: Facts) -> bool:
     return all(p in facts.variants[variant].platforms for p in platforms)
 
 
@@ -104,8 +104,9 @@ def combinations(facts: Facts | None = None) -> list[Combination]:
         platforms = PLATFORM_SETS[set_name]
         linux = [p for p in platforms if p.startswith("linux")]
         windows = [p for p in platforms if p.startswith("windows")]
-        linux_choices = ["pypi", *[v for v in facts.variants if _covers(v, linux, facts)]]
-        windows_choices = ["pypi", *[v for v in facts.variants if _covers(v, windows, facts)]] if windows else [None]
+        # A variant serves the platforms of its OS it has wheels for, PyPI's build the others.
+        linux_choices = ["pypi", *[v for v in facts.variants if _serves(v, linux, facts)]]
+        windows_choices = ["pypi", *[v for v in facts.variants if _serves(v, windows, facts)]] if windows else [None]
         if set_name != "3os":
             linux_choices = linux_choices[:3]  # the full pairing runs on the default set
         pairs = (
@@ -205,6 +206,16 @@ def _edge_cases(facts: Facts) -> list[Combination]:
                     accelerators=list(release.variants[:3]),
                     torch_packages=["torchvision", "torchaudio"],
                 ),
+            )
+        )
+    # per-platform with a Linux build that lacks one of the Linux machines: PyPI's build there.
+    partial = [(v, r) for r in facts.releases for v in r.variants if not _covers(v, PLATFORM_SETS["linux2"], facts)]
+    if partial:
+        variant, release = partial[0]
+        answers = _answers("per-platform", PLATFORM_SETS["all"], release, facts, linux_accelerator=variant)
+        combos.append(
+            Combination(
+                f"perplatform-{variant}-fallback-all-t{release.minor}", {**answers, "windows_accelerator": "pypi"}
             )
         )
     combos.append(
