@@ -74,7 +74,11 @@ def variant_choices(context, question: str) -> str:
     """Choices for an accelerator question; impossible ones carry their reason."""
     variants = load_facts().variants
     return _choices_json(
-        _choice("PyPI's own build" if name == "pypi" else f"{variants[name].label} ({name})", name, reason)
+        _choice(
+            "PyPI's own build" if name == "pypi" else f"{variants[name].label} ({name})",
+            name,
+            _shown(context, question, reason),
+        )
         for name, reason in _variant_reasons(question, _answers(context)).items()
     )
 
@@ -97,7 +101,7 @@ def default_variant(context, question: str) -> str:
 def platform_choices(context) -> str:
     answers = _answers(context)
     return _choices_json(
-        _choice(p.label, name, answer_checks.platform_unavailable(name, answers))
+        _choice(p.label, name, _shown(context, "platforms", answer_checks.platform_unavailable(name, answers)))
         for name, p in load_facts().platforms.items()
     )
 
@@ -106,7 +110,8 @@ def platform_choices(context) -> str:
 def torch_package_choices(context) -> str:
     answers = _answers(context)
     return _choices_json(
-        _choice(name, name, answer_checks.torch_package_unavailable(name, answers)) for name in OPTIONAL_PACKAGES
+        _choice(name, name, _shown(context, "torch_packages", answer_checks.torch_package_unavailable(name, answers)))
+        for name in OPTIONAL_PACKAGES
     )
 
 
@@ -115,7 +120,7 @@ def python_choices(context, question: str) -> str:
     """Choices for python_min / python_max; minors torch_min cannot serve carry their reason."""
     answers = _answers(context)
     return _choices_json(
-        _choice(minor, minor, answer_checks.python_unavailable(minor, question, answers))
+        _choice(minor, minor, _shown(context, question, answer_checks.python_unavailable(minor, question, answers)))
         for minor in load_facts().python_minors
     )
 
@@ -127,9 +132,21 @@ def default_strategy(context) -> str:
 
 
 @pass_context
-def answer_problem(context, check: str, *args) -> str:
-    """Run `answer_checks.<check>(*args, answers)`; "" when the answer is fine."""
-    return getattr(answer_checks, check)(*args, _answers(context))
+def answer_problem(context, question: str, choice: str | None = None) -> str:
+    """What is wrong with the answer to `question` (with `choice`: why that choice is greyed
+    out); "" when nothing is."""
+    answers = _answers(context)
+    if choice is None:
+        return answer_checks.QUESTION_CHECKS[question](answers.get(question), answers)
+    return _shown(context, question, answer_checks.CHOICE_CHECKS[question](choice, answers))
+
+
+def _shown(context, question: str, problem: str) -> str:
+    """A choice's problem as copier should show it: the full message where the answer came as
+    data (copier prints it as the error), the short reason next to a choice on the screen."""
+    conf = context.get("_copier_conf") or {}
+    interactive = not conf.get("defaults") and question not in (conf.get("data") or {})
+    return problem.short if interactive and isinstance(problem, answer_checks.Problem) else problem
 
 
 @pass_context

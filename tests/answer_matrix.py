@@ -57,6 +57,13 @@ def newest_release_with(variants: list[str], facts: Facts) -> Release | None:
     return None
 
 
+def gpu_variant(release: Release, facts: Facts, kind: str | None = None) -> str | None:
+    """The release's first accelerator build other than CPU (of `kind`, if given), in the order the
+    template prefers for its default: what tests use wherever "some GPU build" is meant."""
+    names = [v for v in facts.preferred_variants if v in release.variants] + list(release.variants)
+    return next((v for v in names if facts.variants[v].kind != "cpu" and kind in (None, facts.variants[v].kind)), None)
+
+
 def _answers(strategy: str, platforms: tuple[str, ...], release: Release, facts: Facts, **extra) -> dict:
     python = list(release.python)
     if "macos-x86_64" in platforms:
@@ -137,8 +144,9 @@ def combinations(facts: Facts | None = None) -> list[Combination]:
     for release in facts.releases:
         answers = _answers("extras", PLATFORM_SETS["all"], release, facts, accelerators=list(release.variants))
         combos.append(Combination(f"extras-every-all-t{release.minor}", answers))
-    answers = _answers("extras", PLATFORM_SETS["intelmac"], newest, facts, accelerators=["cpu", "cu130"])
-    combos.append(Combination(f"extras-cpu+cu130-intelmac-t{newest.minor}", answers))
+    gpu = gpu_variant(newest, facts)
+    answers = _answers("extras", PLATFORM_SETS["intelmac"], newest, facts, accelerators=["cpu", gpu])
+    combos.append(Combination(f"extras-cpu+{gpu}-intelmac-t{newest.minor}", answers))
 
     combos.extend(_edge_cases(facts))
     return combos + _in_workspaces(combos)
@@ -167,10 +175,11 @@ def _in_workspaces(combos: list[Combination]) -> list[Combination]:
 
 def _edge_cases(facts: Facts) -> list[Combination]:
     newest, oldest = facts.newest, facts.releases[-1]
+    gpu = gpu_variant(newest, facts)
     combos = [
         Combination(
-            "single-cu130-torchonly",
-            _answers("single", DEFAULT_PLATFORMS, newest, facts, accelerator="cu130", torch_packages=[]),
+            f"single-{gpu}-torchonly",
+            _answers("single", DEFAULT_PLATFORMS, newest, facts, accelerator=gpu, torch_packages=[]),
         ),
         Combination(
             "single-cpu-mirror",
@@ -230,9 +239,9 @@ def _edge_cases(facts: Facts) -> list[Combination]:
         DEFAULT_PLATFORMS,
         newest,
         facts,
-        accelerator="cu130",
+        accelerator=gpu,
         python_min=newest_python,
         python_max=newest_python,
     )
-    combos.append(Combination(f"single-cu130-py{newest_python}", narrow))
+    combos.append(Combination(f"single-{gpu}-py{newest_python}", narrow))
     return combos
