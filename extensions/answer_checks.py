@@ -89,6 +89,18 @@ BUILTIN_NAMES = {name for name in dir(builtins) if not name.startswith("_")} - {
 MIRROR_INDEX_NAME = "mirror"
 
 
+class Problem(str):
+    """A problem with an answer: the full message (the string itself: what `--data` answers get)
+    and `short`, the reason shown next to a greyed-out choice, which must fit one terminal line."""
+
+    short: str
+
+    def __new__(cls, message: str, short: str) -> Problem:
+        problem = super().__new__(cls, message)
+        problem.short = short
+        return problem
+
+
 def _facts(facts: Facts | None) -> Facts:
     return facts or load_facts()
 
@@ -253,7 +265,10 @@ def python_unavailable(minor: str, question: str, answers: dict, facts: Facts | 
     facts = _facts(facts)
     low = answers.get("python_min") if question == "python_max" else None
     if low and Version(minor) < Version(low):
-        return f"python_max: {minor} is lower than python_min {low}: choose python_max {low} or higher"
+        return Problem(
+            f"python_max: {minor} is lower than python_min {low}: choose python_max {low} or higher",
+            f"lower than python_min {low}",
+        )
     release = facts.release(answers["torch_min"])
     if release is None or minor in release.python:
         return ""
@@ -269,9 +284,10 @@ def python_unavailable(minor: str, question: str, answers: dict, facts: Facts | 
         if others
         else f" (no torch release has wheels for Python {' and '.join(needed)})"
     )
-    return (
+    return Problem(
         f"{question}: torch {release.minor} has wheels for Python {_minor_span(release.python)} only, "
-        f"not {minor}: {python_fix}{torch_fix}"
+        f"not {minor}: {python_fix}{torch_fix}",
+        f"torch {release.minor} has Python {_minor_span(release.python)}",
     )
 
 
@@ -305,7 +321,10 @@ def torch_package_unavailable(package: str, answers: dict, facts: Facts | None =
         last = next((r for r in facts.releases if r.package_version(package)), None)
         hint = f" (its last release is {last.package_version(package)}, for torch {last.minor})" if last else ""
         fix = f"drop it or set torch_min to {last.minor}" if last else "drop it"
-        return f"torch_packages: {package} has no release for torch {release.minor}{hint}: {fix}"
+        return Problem(
+            f"torch_packages: {package} has no release for torch {release.minor}{hint}: {fix}",
+            f"no release for torch {release.minor}",
+        )
     return ""
 
 
@@ -320,10 +339,11 @@ def platform_unavailable(platform: str, answers: dict, facts: Facts | None = Non
         )
     last = facts.platforms[platform].last_release
     if platform == INTEL_MAC and last and Version(answers["python_min"]) > Version(last["python"][-1]):
-        return (
+        return Problem(
             f"platforms: {platform}: the last torch with Intel Mac wheels, {last['torch']}, supports Python "
             f"up to {last['python'][-1]}, but python_min is {answers['python_min']}: drop {platform} or set "
-            f"python_min to {last['python'][-1]} or lower"
+            f"python_min to {last['python'][-1]} or lower",
+            f"its last torch, {last['torch']}, stops at Python {last['python'][-1]}",
         )
     return ""
 
@@ -344,18 +364,21 @@ def platforms_of_os(answers: dict, os_name: str, facts: Facts | None = None) -> 
 
 
 def variant_unavailable(
-    variant: str, question: str, answers: dict, facts: Facts | None = None, required_platforms: list[str] | None = None
+    variant: str, question: str, answers: dict, facts: Facts | None = None, candidates: list[str] | None = None
 ) -> str:
     """Why `variant` cannot be the answer to `question`; "" when it can.
 
-    `required_platforms`: platforms the variant must all serve (per-platform strategy);
-    otherwise it must serve at least one chosen platform.
+    It must have wheels for at least one of `candidates` (default: the chosen platforms); the
+    candidates it has no wheels for get PyPI's build.
     """
     facts = _facts(facts)
     if variant == "pypi":
         return ""
     if variant not in facts.variants:
-        return f"{question}: {variant!r} is not a known accelerator: choose one of {', '.join(facts.variants)}"
+        return Problem(
+            f"{question}: {variant!r} is not a known accelerator: choose one of {', '.join(facts.variants)}",
+            "unknown accelerator",
+        )
     release = facts.release(answers["torch_min"])
     if release is not None and variant not in release.variants:
         having = [r.minor for r in facts.releases if variant in r.variants]
@@ -364,28 +387,32 @@ def variant_unavailable(
             if having
             else "choose another accelerator (no torch release has it)"
         )
-        return (
+        return Problem(
             f"{question}: {variant} is not published for torch {release.minor} "
-            f"(torch {release.minor} has {', '.join(release.variants)}): {fix}"
+            f"(torch {release.minor} has {', '.join(release.variants)}): {fix}",
+            f"not published for torch {release.minor}",
         )
     served = facts.variants[variant].platforms
-    chosen = answers.get("platforms") or []
-    if required_platforms is not None:
-        missing = [p for p in required_platforms if p not in served]
-        if missing:
-            return (
-                f"{question}: {variant} has no wheels for {', '.join(missing)} (it has wheels for "
-                f"{', '.join(served)}): choose another accelerator or drop {', '.join(missing)}"
+    if candidates is not None:
+        if candidates and not any(p in served for p in candidates):
+            return Problem(
+                f"{question}: {variant} has no wheels for {', '.join(candidates)} (it has wheels for "
+                f"{', '.join(served)}): choose another accelerator or drop {', '.join(candidates)}",
+                f"no wheels for {', '.join(candidates)}",
             )
-    elif not any(p in served for p in chosen):
-        return (
+        return ""
+    chosen = answers.get("platforms") or []
+    if not any(p in served for p in chosen):
+        return Problem(
             f"{question}: {variant} has wheels only for {', '.join(served)}, none of the chosen platforms "
-            f"({', '.join(chosen)}): add one of them or choose another accelerator"
+            f"({', '.join(chosen)}): add one of them or choose another accelerator",
+            "no wheels for the chosen platforms",
         )
     return ""
 
 
 def os_accelerator(answer: str, os_name: str, answers: dict, facts: Facts | None = None) -> str:
+    """per-platform: the build for the chosen platforms of one OS, like `single` for them."""
     question = f"{os_name}_accelerator"
     return variant_unavailable(answer, question, answers, facts, platforms_of_os(answers, os_name, facts))
 
@@ -403,10 +430,11 @@ def strategy_unavailable(strategy: str, answers: dict, facts: Facts | None = Non
     where = f"the chosen platforms ({_listing(chosen)})"
     if strategy == "per-platform":
         if not any(facts.platforms[p].os in ("linux", "windows") for p in chosen):
-            return (
+            return Problem(
                 f"accelerator_strategy: per-platform picks one build for Linux and one for Windows, but none of "
                 f"{where} is Linux or Windows (macOS always gets PyPI's build): choose pypi or add a Linux "
-                "or Windows platform"
+                "or Windows platform",
+                "no Linux or Windows platform",
             )
         return ""
     if strategy not in ("single", "extras"):
@@ -418,10 +446,11 @@ def strategy_unavailable(strategy: str, answers: dict, facts: Facts | None = Non
     release = facts.release(answers["torch_min"])
     torch = f"torch {release.minor}" if release else "torch"
     builds = "two accelerator builds" if needed == 2 else "an accelerator build"
-    return (
+    return Problem(
         f"accelerator_strategy: {strategy} needs {builds} "
         f"with wheels for {where}, and {torch} has {'only ' + usable[0] if usable else 'none'} (macOS always "
-        f"gets PyPI's build): choose {'single or ' if usable else ''}pypi, or add a Linux or Windows platform"
+        f"gets PyPI's build): choose {'single or ' if usable else ''}pypi, or add a Linux or Windows platform",
+        f"{'needs two builds' if needed == 2 else 'no build'} for these platforms",
     )
 
 
@@ -535,3 +564,85 @@ def workspace_members(answer, answers: dict) -> str:
         if problem:
             return f"{problem} (the import name of member {name!r}): choose another member name"
     return ""
+
+
+# --- What copier.yml calls ----------------------------------------------------------------
+# `answer_problem('<question>')` validates an answer; `answer_problem('<question>', '<choice>')`
+# is the reason a choice is greyed out. Both go through jinja_extension.answer_problem.
+
+
+def project_name(answer: str) -> str:
+    return "" if (answer or "").strip() else "project_name: give the project a name"
+
+
+def _index_urls(question: str):
+    return lambda answer, answers: index_url(
+        answer,
+        question,
+        required=question == "pytorch_index_url",
+        pytorch_index_url=answers.get("pytorch_index_url") if question == "default_index_url" else None,
+    )
+
+
+def _unused(question: str):
+    return lambda answer, answers: unused_accelerator(question, answer, answers)
+
+
+QUESTION_CHECKS = {
+    "project_name": lambda answer, answers: project_name(answer),
+    "project_slug": lambda answer, answers: distribution_name(answer, "project_slug"),
+    "package_name": lambda answer, answers: import_name(answer),
+    "author_email": lambda answer, answers: author_email(answer),
+    "workspace_members": workspace_members,
+    "python_max": lambda answer, answers: python_range(answers),
+    "platforms": lambda answer, answers: platforms(answers),
+    "accelerator": _unused("accelerator"),
+    "linux_accelerator": _unused("linux_accelerator"),
+    "windows_accelerator": _unused("windows_accelerator"),
+    "accelerators": accelerators,
+    "pytorch_index_url": _index_urls("pytorch_index_url"),
+    "default_index_url": _index_urls("default_index_url"),
+    "docker": docker,
+}
+CHOICE_CHECKS = {"accelerator_strategy": strategy_unavailable}
+
+
+# --- Suggestions for the generated README --------------------------------------------------
+
+
+def _preferred_order(names: list[str], facts: Facts) -> list[str]:
+    """`names` with the facts' preferred variants first, in their order."""
+    preferred = [n for n in facts.preferred_variants if n in names]
+    return preferred + [n for n in names if n not in preferred]
+
+
+def switch_accelerator(answers: dict, facts: Facts | None = None) -> dict:
+    """Answers that switch the project to another accelerator build, valid for its other answers
+    (what `copier update --data` then accepts); {} when there is none."""
+    facts = _facts(facts)
+    usable = _preferred_order(usable_variants(answers, facts), facts)
+    strategy = answers["accelerator_strategy"]
+    if strategy == "extras":
+        added = [v for v in usable if v not in answers["accelerators"]]
+        # In the choices' order, which is how copier records a multiselect answer.
+        wanted = {*answers["accelerators"], *added[:1]}
+        return {"accelerators": [v for v in facts.variants if v in wanted]} if added else {}
+    if strategy == "single":
+        others = [v for v in usable if v != answers["accelerator"]]
+        return {"accelerator": others[0]} if others else {}
+    if strategy == "per-platform":
+        for os_name in ("linux", "windows"):
+            question = f"{os_name}_accelerator"
+            if platforms_of_os(answers, os_name, facts):
+                others = [
+                    v for v in usable if v != answers.get(question) and not os_accelerator(v, os_name, answers, facts)
+                ]
+                if others:
+                    return {question: others[0]}
+        return {}
+    return {"accelerator_strategy": "single", "accelerator": usable[0]} if usable else {}
+
+
+def raise_torch_min(answers: dict, newest_admitted: str) -> dict:
+    """Answers that raise torch_min to the newest release the range admits; {} when it is torch_min."""
+    return {"torch_min": newest_admitted} if newest_admitted != answers["torch_min"] else {}

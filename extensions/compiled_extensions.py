@@ -105,11 +105,11 @@ def plan_extensions(names: list[str], config, facts, marker_for) -> list[Extensi
         for extra in extras:
             platforms, builds = [], []
             for platform in config.platforms:
-                variant = config.variant_on(platform, extra)
+                variant = config.build(platform, extra).variant
                 if variant is None or extension.why_not(variant.kind, facts.platforms[platform].os):
                     continue
                 platforms.append(platform)
-                build = config.build_on(platform, extra)
+                build = config.build(platform, extra).label
                 if build not in builds:
                     builds.append(build)
             if platforms:
@@ -131,9 +131,9 @@ def unavailable(name: str, config, facts, python_min: str) -> str:
     reasons: dict[str, list[str]] = {}
     for platform in config.platforms:
         for extra in extras:
-            variant = config.variant_on(platform, extra)  # None: the Intel-Mac torch
+            variant = config.build(platform, extra).variant  # None: the Intel-Mac torch
             reason = extension.why_not(variant.kind if variant else "", facts.platforms[platform].os)
-            where = f"{platform} ({config.build_on(platform, extra)})"
+            where = f"{platform} ({config.build(platform, extra).label})"
             if where not in reasons.setdefault(reason, []):
                 reasons[reason].append(where)
     details = "; ".join(f"{', '.join(where)}: {reason}" for reason, where in reasons.items())

@@ -8,6 +8,7 @@ templates call them without arguments.
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from pathlib import Path
 
@@ -27,7 +28,9 @@ sys.path.insert(0, str(HERE))
 
 import answer_checks  # noqa: E402
 from compiled_extensions import load_extensions  # noqa: E402
+from escaping import FILTERS  # noqa: E402
 from pytorch_facts import load_facts  # noqa: E402
+from tool_versions import TOOLS  # noqa: E402
 from uv_config import build_config  # noqa: E402
 
 
@@ -47,7 +50,6 @@ QUESTION_STRATEGY = {
     "windows_accelerator": "per-platform",
     "accelerators": "extras",
 }
-PREFERRED_VARIANTS = ("cu130", "cu132", "cpu")
 
 
 def _variant_reasons(question: str, answers: dict) -> dict[str, str]:
@@ -73,22 +75,26 @@ def variant_choices(context, question: str) -> str:
     """Choices for an accelerator question; impossible ones carry their reason."""
     variants = load_facts().variants
     return _choices_json(
-        _choice("PyPI's own build" if name == "pypi" else f"{variants[name].label} ({name})", name, reason)
+        _choice(
+            "PyPI's own build" if name == "pypi" else f"{variants[name].label} ({name})",
+            name,
+            _shown(context, question, reason),
+        )
         for name, reason in _variant_reasons(question, _answers(context)).items()
     )
 
 
 @pass_context
 def default_variant(context, question: str) -> str:
-    """A default that is valid for the answers so far: CUDA 13.0 where it can be, else the
-    first possible choice (the CPU extra plus one GPU for the extras question)."""
+    """A default that is valid for the answers so far: the facts' first preferred variant that
+    can be, else the first possible choice (the CPU extra plus one GPU for the extras question)."""
     reasons = _variant_reasons(question, _answers(context))
     possible = [name for name, reason in reasons.items() if not reason and name != "pypi"]
     if question == "accelerators":
         gpus = [name for name in possible if name != "cpu"]
-        preferred = [name for name in PREFERRED_VARIANTS if name in gpus][:1] or gpus[:1]
+        preferred = [name for name in load_facts().preferred_variants if name in gpus][:1] or gpus[:1]
         return json.dumps((["cpu"] if "cpu" in possible else []) + preferred)
-    preferred = [name for name in PREFERRED_VARIANTS if name in possible]
+    preferred = [name for name in load_facts().preferred_variants if name in possible]
     return (preferred or possible or list(reasons))[0]
 
 
@@ -96,7 +102,7 @@ def default_variant(context, question: str) -> str:
 def platform_choices(context) -> str:
     answers = _answers(context)
     return _choices_json(
-        _choice(p.label, name, answer_checks.platform_unavailable(name, answers))
+        _choice(p.label, name, _shown(context, "platforms", answer_checks.platform_unavailable(name, answers)))
         for name, p in load_facts().platforms.items()
     )
 
@@ -105,7 +111,7 @@ def platform_choices(context) -> str:
 def torch_package_choices(context) -> str:
     answers = _answers(context)
     return _choices_json(
-        _choice(name, name, answer_checks.torch_package_unavailable(name, answers))
+        _choice(name, name, _shown(context, "torch_packages", answer_checks.torch_package_unavailable(name, answers)))
         for name in load_facts().optional_packages
     )
 
@@ -125,7 +131,7 @@ def python_choices(context, question: str) -> str:
     """Choices for python_min / python_max; minors torch_min cannot serve carry their reason."""
     answers = _answers(context)
     return _choices_json(
-        _choice(minor, minor, answer_checks.python_unavailable(minor, question, answers))
+        _choice(minor, minor, _shown(context, question, answer_checks.python_unavailable(minor, question, answers)))
         for minor in load_facts().python_minors
     )
 
@@ -137,9 +143,36 @@ def default_strategy(context) -> str:
 
 
 @pass_context
-def answer_problem(context, check: str, *args) -> str:
-    """Run `answer_checks.<check>(*args, answers)`; "" when the answer is fine."""
-    return getattr(answer_checks, check)(*args, _answers(context))
+def answer_problem(context, question: str, choice: str | None = None) -> str:
+    """What is wrong with the answer to `question` (with `choice`: why that choice is greyed
+    out); "" when nothing is."""
+    answers = _answers(context)
+    if choice is None:
+        return answer_checks.QUESTION_CHECKS[question](answers.get(question), answers)
+    return _shown(context, question, answer_checks.CHOICE_CHECKS[question](choice, answers))
+
+
+def _shown(context, question: str, problem: str) -> str:
+    """A choice's problem as copier should show it: the full message where the answer came as
+    data (copier prints it as the error), the short reason next to a choice on the screen."""
+    conf = context.get("_copier_conf") or {}
+    interactive = not conf.get("defaults") and question not in (conf.get("data") or {})
+    return problem.short if interactive and isinstance(problem, answer_checks.Problem) else problem
+
+
+@pass_context
+def suggested_data(context, suggestion: str) -> str:
+    """`--data` options for a README suggestion ("switch": another accelerator; "bump": the newest
+    torch_min the answers allow), computed from the answers and the facts; "" for none."""
+    answers = _answers(context)
+    if suggestion == "switch":
+        data = answer_checks.switch_accelerator(answers)
+    else:
+        data = answer_checks.raise_torch_min(answers, build_config(answers).newest.minor)
+    return " ".join(
+        "--data " + shlex.quote(f"{key}={json.dumps(value) if isinstance(value, list) else value}")
+        for key, value in data.items()
+    )
 
 
 @pass_context
@@ -147,17 +180,13 @@ def torch_config(context):
     return build_config(_answers(context))
 
 
-def toml_string(value: str) -> str:
-    """A TOML basic string (JSON's escapes are TOML's)."""
-    return json.dumps(str(value), ensure_ascii=False)
-
-
 class TorchUvExtension(Extension):
     def __init__(self, environment):
         super().__init__(environment)
-        environment.filters["toml_string"] = toml_string
+        environment.filters.update(FILTERS)
         environment.globals.update(
             pytorch_facts=load_facts(),
+            tools=TOOLS,
             variant_choices=variant_choices,
             default_variant=default_variant,
             platform_choices=platform_choices,
@@ -167,5 +196,6 @@ class TorchUvExtension(Extension):
             default_strategy=default_strategy,
             answer_problem=answer_problem,
             torch_config=torch_config,
+            suggested_data=suggested_data,
             answer_checks=answer_checks,
         )

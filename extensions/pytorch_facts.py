@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -10,6 +11,7 @@ from pathlib import Path
 from packaging.version import Version
 
 FACTS_FILE = Path(__file__).with_name("pytorch_facts.toml")
+FACTS_FILE_ENV = "TORCH_UV_FACTS_FILE"
 
 TORCH_FAMILY = ("torch", "torchvision", "torchaudio")
 OPTIONAL_PACKAGES = ("torchvision", "torchaudio")
@@ -25,6 +27,10 @@ class Platform:
     wheel_tag: str
     macos_deployment_target: str | None
     last_release: dict | None
+    sys_platform: str
+    machine: str
+    github_runner: str
+    gitlab_tag: str
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,7 @@ class Facts:
     variants: dict[str, Variant]
     releases: tuple[Release, ...]  # newest first
     unconfirmed: dict[str, str]
+    preferred_variants: tuple[str, ...]  # the default accelerator's order of preference
     companions: dict[str, Companion]
 
     @property
@@ -156,7 +163,7 @@ def _variant(name: str, data: dict) -> Variant:
     )
 
 
-def _platform(name: str, data: dict) -> Platform:
+def _platform(name: str, data: dict, runtime: dict) -> Platform:
     return Platform(
         name=name,
         label=data["label"],
@@ -166,6 +173,10 @@ def _platform(name: str, data: dict) -> Platform:
         wheel_tag=data["wheel_tag"],
         macos_deployment_target=data.get("macos_deployment_target"),
         last_release=data.get("last_release"),
+        sys_platform=runtime["sys_platform"],
+        machine=runtime["machine"],
+        github_runner=runtime["github_runner"],
+        gitlab_tag=runtime.get("gitlab_tag", ""),
     )
 
 
@@ -198,17 +209,27 @@ def _companion(name: str, data: dict) -> Companion:
     )
 
 
-@cache
-def load_facts(path: Path = FACTS_FILE) -> Facts:
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
+def load_facts(path: Path | None = None) -> Facts:
+    """The facts of `path`, else of $TORCH_UV_FACTS_FILE (tests point it at synthetic facts), else
+    of FACTS_FILE."""
+    return _load_facts(Path(path or os.environ.get(FACTS_FILE_ENV) or FACTS_FILE).resolve())
+
+
+def read_facts(path: Path) -> Facts:
+    """Parse a facts file, uncached (the facts tool rewrites the file it reads)."""
+    data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     releases = sorted((_release(r) for r in data["releases"]), key=lambda r: Version(r.torch), reverse=True)
     return Facts(
         researched=data["researched"],
         default_index_url=data["default_index_url"],
         sources=data["sources"],
-        platforms={name: _platform(name, p) for name, p in data["platforms"].items()},
+        platforms={name: _platform(name, p, data["runtime"][name]) for name, p in data["platforms"].items()},
         variants={name: _variant(name, v) for name, v in data["variants"].items()},
         releases=tuple(releases),
         unconfirmed=data["unconfirmed"],
         companions={name: _companion(name, c) for name, c in data.get("companions", {}).items()},
+        preferred_variants=tuple(data["preferred"]["variants"]),
     )
+
+
+_load_facts = cache(read_facts)

@@ -15,9 +15,15 @@ from dataclasses import dataclass, field
 from compiled_extensions import CompiledExtension, ExtensionPlan, plan_extensions
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
-from pytorch_facts import Facts, Release, Variant, load_facts
+from pytorch_facts import Facts, Platform, Release, Variant, load_facts
 
 INTEL_MAC = "macos-x86_64"
+# What `docker run` needs to hand the container the GPU of each kind of build.
+DOCKER_DEVICES = {
+    "cuda": "--gpus all",
+    "rocm": "--device=/dev/kfd --device=/dev/dri --group-add video",
+    "xpu": "--device=/dev/dri",
+}
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,7 @@ class Index:
     url: str
     variant: Variant
     platforms: tuple[str, ...]  # the chosen platforms it serves
+    without_wheels: tuple[str, ...] = ()  # the chosen platforms it was picked for but lacks wheels
     unconfirmed: str | None = None  # what the project relies on here that no registry confirmed
 
 
@@ -44,6 +51,41 @@ class Route:
     platforms: tuple[str, ...]
     marker: str | None
     extra: str | None = None
+    without_wheels: tuple[str, ...] = ()  # platforms it was chosen for that get PyPI's build
+
+
+@dataclass(frozen=True)
+class Build:
+    """What one platform installs (with one extra in extras mode)."""
+
+    platform: Platform
+    extra: str | None
+    index: Variant | None  # the PyTorch index's variant; None: PyPI's own build
+    pypi: Variant | None  # what PyPI's torch is there; None on Intel Macs (their last release)
+    label: str  # e.g. "CUDA 13.0 build (pytorch-cu130)", "PyPI's build (CPU/MPS)"
+    docker_image: str
+
+    @property
+    def variant(self) -> Variant | None:
+        """The build actually installed (an index variant or what PyPI's build is)."""
+        return self.index or self.pypi
+
+    @property
+    def kind(self) -> str:
+        return self.variant.kind if self.variant else "cpu"
+
+    @property
+    def is_cpu(self) -> bool:
+        return self.kind == "cpu"
+
+    @property
+    def ci_install(self) -> str:
+        """How CPU-only CI installs it: `locked` (uv.lock as is) or `cpu-index` (swap to CPU)."""
+        return "locked" if self.is_cpu else "cpu-index"
+
+    @property
+    def docker_run(self) -> str:
+        return " ".join(["docker run --rm", *filter(None, [DOCKER_DEVICES.get(self.kind)])])
 
 
 @dataclass
@@ -68,6 +110,7 @@ class TorchConfig:
     constraints: list[str]  # uv constraint-dependencies (limits without requiring)
     # Companion packages (torchcodec, ...) a route's variant has no build of: PyPI's build there.
     companion_fallbacks: list[tuple[str, Variant]]
+    builds: dict[tuple[str, str | None], Build]  # (platform, extra) -> what it installs
     intel_mac: dict | None = None
     extension_plans: list[ExtensionPlan] = field(default_factory=list)  # compiled_extensions
 
@@ -80,34 +123,62 @@ class TorchConfig:
         """The chosen packages compiled against torch, each once."""
         return list({plan.extension.name: plan.extension for plan in self.extension_plans}.values())
 
-    def route_for(self, platform: str, extra: str | None = None) -> Route | None:
-        """The route that serves `platform` (for `extra` in extras mode); None = PyPI."""
-        for route in self.routes:
-            if platform in route.platforms and route.extra == extra:
-                return route
-        return None
+    def build(self, platform: str, extra: str | None = None) -> Build:
+        return self.builds[platform, extra]
 
-    def build_on(self, platform: str, extra: str | None = None) -> str:
-        """Which build `platform` installs, in words, e.g. "CUDA 13.0 (pytorch-cu130)"."""
-        if platform == INTEL_MAC:
-            return f"PyPI's torch {self.intel_mac['torch']} (CPU; the last release for Intel Macs)"
-        route = self.route_for(platform, extra)
-        if route is not None:
-            return f"{route.variant.label} (`{route.variant.index_name}`)"
-        return f"PyPI's build ({self.pypi_build(platform)})"
+    @property
+    def extra_names(self) -> list[str | None]:
+        """The extras (extras mode), else [None]: what `build()` takes as `extra`."""
+        return list(self.extras) or [None]
 
-    def variant_on(self, platform: str, extra: str | None = None) -> Variant | None:
-        """The torch build `platform` installs (PyPI's own as a variant); None for the Intel-Mac torch."""
-        if platform == INTEL_MAC:
+    @property
+    def ci_extra(self) -> str | None:
+        """The extra CI tests (extras mode): cpu when there is one (CPU everywhere), else the first."""
+        if not self.extras:
             return None
-        route = self.route_for(platform, extra)
-        return route.variant if route is not None else load_facts().variants[self.newest.pypi[platform]]
+        return "cpu" if "cpu" in self.extras else next(iter(self.extras))
+
+    @property
+    def ci_builds(self) -> list[Build]:
+        """What CI installs, one job per platform."""
+        return [self.build(p, self.ci_extra) for p in self.platforms]
+
+    @property
+    def ci_swaps(self) -> bool:
+        """Whether some CI job swaps the locked GPU build for the CPU build."""
+        return any(not build.is_cpu for build in self.ci_builds)
+
+    @property
+    def linux(self) -> str | None:
+        """The platform a Linux container or a Linux-only CI installs: x86_64 when supported."""
+        return next((p for p in ("linux-x86_64", "linux-aarch64") if p in self.platforms), None)
+
+    @property
+    def ci_linux_build(self) -> Build | None:
+        """What a Linux-only CI (GitLab's hosted runners) installs; None without a Linux platform."""
+        return self.build(self.linux, self.ci_extra) if self.linux else None
+
+    @property
+    def docker_builds(self) -> list[Build]:
+        """What the container installs on `linux`: one build per extra (the default first)."""
+        return [self.build(self.linux, extra) for extra in self.extra_names] if self.linux else []
+
+    @property
+    def project_builds(self) -> list[str]:
+        """The PyTorch index variants the project installs somewhere (the doctor's PROJECT_BUILDS)."""
+        return [route.variant.name for route in self.routes]
+
+    @property
+    def pypi_build_platforms(self) -> list[tuple[str, str]]:
+        """(sys.platform, platform.machine()) where some build is PyPI's own (the doctor's
+        PYPI_BUILD_PLATFORMS)."""
+        pypi = [(b.platform.sys_platform, b.platform.machine) for b in self.builds.values() if b.index is None]
+        return list(dict.fromkeys(pypi))
 
     def pypi_build(self, platform: str) -> str:
         """What PyPI's own torch is on `platform`, e.g. "CUDA 13.2" or "CPU/MPS"."""
-        if platform.startswith("macos"):
-            return "CPU/MPS"
-        return load_facts().variants[self.newest.pypi[platform]].label
+        build = self.build(platform, self.extra_names[0])
+        return "CPU/MPS" if build.platform.os == "macos" else build.pypi.label
 
 
 class ConfigError(ValueError):
@@ -197,17 +268,42 @@ def _routes(answers: dict, modern: list[str], facts: Facts) -> list[Route]:
     routes = []
     for name in variants_in_use(answers):
         variant = facts.variants[name]
-        served = [p for p in modern if p in variant.platforms]
+        meant = [p for p in answers["platforms"] if facts.platforms[p].os != "macos"]
         if strategy == "per-platform":
             oses = [
                 os
                 for os, key in (("linux", "linux_accelerator"), ("windows", "windows_accelerator"))
                 if answers.get(key) == name
             ]
-            served = [p for p in served if facts.platforms[p].os in oses]
+            meant = [p for p in meant if facts.platforms[p].os in oses]
+        served = [p for p in meant if p in modern and p in variant.platforms]
         extra = variant.extra_name if strategy == "extras" else None
-        routes.append(Route(variant, tuple(served), platform_marker(served, answers["platforms"], facts), extra))
+        marker = platform_marker(served, answers["platforms"], facts)
+        missing = tuple(p for p in meant if p not in served)
+        routes.append(Route(variant, tuple(served), marker, extra, missing))
     return routes
+
+
+def _builds(
+    platforms: list[str], routes: list[Route], release: Release, python: str, intel_mac: dict | None, facts: Facts
+) -> dict[tuple[str, str | None], Build]:
+    """(platform, extra) -> Build for every chosen platform and extra."""
+    builds = {}
+    for extra in [route.extra for route in routes if route.extra] or [None]:
+        for name in platforms:
+            platform = facts.platforms[name]
+            route = next((r for r in routes if name in r.platforms and r.extra == extra), None)
+            pypi = facts.variants[release.pypi[name]] if name != INTEL_MAC else None
+            if route is not None:
+                label = f"{route.variant.label} build ({route.variant.index_name})"
+            elif pypi is None:
+                label = f"PyPI's torch {intel_mac['torch']} (CPU, the last release for Intel Macs)"
+            else:
+                label = f"PyPI's build ({'CPU/MPS' if platform.os == 'macos' else pypi.label})"
+            variant = route.variant if route else pypi or facts.variants["cpu"]
+            image = variant.docker_image.replace("{python}", python)
+            builds[name, extra] = Build(platform, extra, route and route.variant, pypi, label, image)
+    return builds
 
 
 def _bounds(package: str, releases: list[Release], next_release: Release | None) -> str:
@@ -302,6 +398,7 @@ def build_config(answers: dict, facts: Facts | None = None) -> TorchConfig:
             f"{base_url}/{r.variant.name}",
             r.variant,
             r.platforms,
+            r.without_wheels,
             _unconfirmed_note(r.variant, releases, packages, facts),
         )
         for r in routes
@@ -345,6 +442,7 @@ def build_config(answers: dict, facts: Facts | None = None) -> TorchConfig:
     constraints = []
     if intel_mac and intel_mac.get("numpy"):
         constraints.append(f"numpy{intel_mac['numpy']} ; {facts.platforms[INTEL_MAC].marker}")
+    builds = _builds(platforms, routes, releases[-1], answers["python_min"], intel_mac, facts)
     config = TorchConfig(
         strategy=strategy,
         platforms=platforms,
@@ -365,6 +463,7 @@ def build_config(answers: dict, facts: Facts | None = None) -> TorchConfig:
         triton_packages=list(dict.fromkeys(triton_packages)),
         constraints=constraints,
         companion_fallbacks=companion_fallbacks,
+        builds=builds,
         intel_mac=intel_mac,
     )
     # Packages compiled against torch go where torch's requirements go, limited to the

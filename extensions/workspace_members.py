@@ -13,7 +13,9 @@ import sys
 from pathlib import Path
 
 import yaml
+from escaping import FILTERS
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from tool_versions import TOOLS
 
 
 def import_name(member: str) -> str:
@@ -28,6 +30,8 @@ def render_member(template_dir: Path, project_dir: Path, member: str, answers: d
     environment = Environment(
         loader=FileSystemLoader(template_dir), undefined=StrictUndefined, keep_trailing_newline=True
     )
+    environment.filters.update(FILTERS)
+    environment.globals["tools"] = TOOLS
     context = {**answers, "member": member, "member_package": import_name(member)}
     for source in sorted(template_dir.rglob("*.jinja")):
         relative = source.relative_to(template_dir).as_posix()

@@ -57,6 +57,13 @@ def newest_release_with(variants: list[str], facts: Facts) -> Release | None:
     return None
 
 
+def gpu_variant(release: Release, facts: Facts, kind: str | None = None) -> str | None:
+    """The release's first accelerator build other than CPU (of `kind`, if given), in the order the
+    template prefers for its default: what tests use wherever "some GPU build" is meant."""
+    names = [v for v in facts.preferred_variants if v in release.variants] + list(release.variants)
+    return next((v for v in names if facts.variants[v].kind != "cpu" and kind in (None, facts.variants[v].kind)), None)
+
+
 def _answers(strategy: str, platforms: tuple[str, ...], release: Release, facts: Facts, **extra) -> dict:
     python = list(release.python)
     if "macos-x86_64" in platforms:
@@ -77,11 +84,11 @@ def _answers(strategy: str, platforms: tuple[str, ...], release: Release, facts:
     return answers
 
 
-def _serves(variant: str, platforms: tuple[str, ...], facts: Facts) -> bool:
+def _serves(variant: str, platforms: list[str] | tuple[str, ...], facts: Facts) -> bool:
     return any(p in facts.variants[variant].platforms for p in platforms)
 
 
-def _covers(variant: str, platforms: list[str], facts: Facts) -> bool:
+def _covers(variant: str, platforms: list[str] | tuple[str, ...], facts: Facts) -> bool:
     return all(p in facts.variants[variant].platforms for p in platforms)
 
 
@@ -104,8 +111,9 @@ def combinations(facts: Facts | None = None) -> list[Combination]:
         platforms = PLATFORM_SETS[set_name]
         linux = [p for p in platforms if p.startswith("linux")]
         windows = [p for p in platforms if p.startswith("windows")]
-        linux_choices = ["pypi", *[v for v in facts.variants if _covers(v, linux, facts)]]
-        windows_choices = ["pypi", *[v for v in facts.variants if _covers(v, windows, facts)]] if windows else [None]
+        # A variant serves the platforms of its OS it has wheels for, PyPI's build the others.
+        linux_choices = ["pypi", *[v for v in facts.variants if _serves(v, linux, facts)]]
+        windows_choices = ["pypi", *[v for v in facts.variants if _serves(v, windows, facts)]] if windows else [None]
         if set_name != "3os":
             linux_choices = linux_choices[:3]  # the full pairing runs on the default set
         pairs = (
@@ -136,8 +144,9 @@ def combinations(facts: Facts | None = None) -> list[Combination]:
     for release in facts.releases:
         answers = _answers("extras", PLATFORM_SETS["all"], release, facts, accelerators=list(release.variants))
         combos.append(Combination(f"extras-every-all-t{release.minor}", answers))
-    answers = _answers("extras", PLATFORM_SETS["intelmac"], newest, facts, accelerators=["cpu", "cu130"])
-    combos.append(Combination(f"extras-cpu+cu130-intelmac-t{newest.minor}", answers))
+    gpu = gpu_variant(newest, facts)
+    answers = _answers("extras", PLATFORM_SETS["intelmac"], newest, facts, accelerators=["cpu", gpu])
+    combos.append(Combination(f"extras-cpu+{gpu}-intelmac-t{newest.minor}", answers))
 
     combos.extend(_edge_cases(facts))
     return combos + _in_workspaces(combos)
@@ -217,10 +226,11 @@ def _in_workspaces(combos: list[Combination]) -> list[Combination]:
 
 def _edge_cases(facts: Facts) -> list[Combination]:
     newest, oldest = facts.newest, facts.releases[-1]
+    gpu = gpu_variant(newest, facts)
     combos = [
         Combination(
-            "single-cu130-torchonly",
-            _answers("single", DEFAULT_PLATFORMS, newest, facts, accelerator="cu130", torch_packages=[]),
+            f"single-{gpu}-torchonly",
+            _answers("single", DEFAULT_PLATFORMS, newest, facts, accelerator=gpu, torch_packages=[]),
         ),
         Combination(
             "single-cpu-mirror",
@@ -258,6 +268,16 @@ def _edge_cases(facts: Facts) -> list[Combination]:
                 ),
             )
         )
+    # per-platform with a Linux build that lacks one of the Linux machines: PyPI's build there.
+    partial = [(v, r) for r in facts.releases for v in r.variants if not _covers(v, PLATFORM_SETS["linux2"], facts)]
+    if partial:
+        variant, release = partial[0]
+        answers = _answers("per-platform", PLATFORM_SETS["all"], release, facts, linux_accelerator=variant)
+        combos.append(
+            Combination(
+                f"perplatform-{variant}-fallback-all-t{release.minor}", {**answers, "windows_accelerator": "pypi"}
+            )
+        )
     combos.append(
         Combination(
             f"single-cpu-oldest-t{oldest.minor}",
@@ -271,9 +291,9 @@ def _edge_cases(facts: Facts) -> list[Combination]:
         DEFAULT_PLATFORMS,
         newest,
         facts,
-        accelerator="cu130",
+        accelerator=gpu,
         python_min=newest_python,
         python_max=newest_python,
     )
-    combos.append(Combination(f"single-cu130-py{newest_python}", narrow))
+    combos.append(Combination(f"single-{gpu}-py{newest_python}", narrow))
     return combos

@@ -7,11 +7,14 @@ import contextlib
 import fcntl
 import functools
 import inspect
+import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -214,6 +217,51 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     skips = counts.get("lock skips", [])
     terminalreporter.write_line(f"lock combinations skipped: {len(skips)} (reasons in the short test summary)")
     terminalreporter.write_line(f"wall time: {elapsed:.1f} s")
+
+
+# --- rendering -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def render(copie_session) -> Callable[..., Path]:
+    """Render the template with `answers` (copier's defaults for the rest) and return the project.
+
+    Renders are cached per answer set for the session: tests read the project, never change it
+    (pass `fresh=True` for a render of one's own).
+    """
+    cache: dict[str, Path] = {}
+
+    def render(answers: dict, *, fresh: bool = False) -> Path:
+        key = json.dumps(answers, sort_keys=True)
+        if fresh or key not in cache:
+            result = copie_session.copy(extra_answers=answers)
+            assert result.exit_code == 0, result.exception
+            if fresh:
+                return result.project_dir
+            cache[key] = result.project_dir
+        return cache[key]
+
+    return render
+
+
+JINJA_RESIDUE = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
+GITHUB_EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
+
+
+def text_problems(name: str, text: str) -> list[str]:
+    """What makes a rendered file look machine-made: Jinja left over (GitHub's own `${{ }}`
+    aside), a missing or doubled final newline, runs of blank lines, trailing whitespace."""
+    problems = []
+    if JINJA_RESIDUE.search(GITHUB_EXPRESSION.sub("", text)):
+        problems.append(f"{name}: Jinja left over")
+    if not text.endswith("\n") or text.endswith("\n\n"):
+        problems.append(f"{name} must end with one newline")
+    most_blank_lines = 2 if name.endswith(".py") else 1  # PEP 8 separates definitions by two
+    if "\n" * (most_blank_lines + 2) in text:
+        problems.append(f"{name} has runs of blank lines")
+    if any(line != line.rstrip() for line in text.splitlines()):
+        problems.append(f"trailing whitespace in {name}")
+    return problems
 
 
 @pytest.fixture(scope="session")

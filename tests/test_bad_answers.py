@@ -138,10 +138,10 @@ REFUSED = [
         "choose pypi",
     ),
     case(
-        "linux-variant-missing-aarch64",
+        "linux-variant-without-wheels-for-the-chosen-linux",
         {
             "accelerator_strategy": "per-platform",
-            "platforms": ["linux-x86_64", "linux-aarch64"],
+            "platforms": ["linux-aarch64", "windows-x86_64"],
             "linux_accelerator": NO_AARCH64,
         },
         "Invalid choice for 'linux_accelerator'",
@@ -395,6 +395,16 @@ ACCEPTED = [
         {"platforms": ["linux-x86_64"], "torch_min": DROPPED_IN, "accelerator": DROPPED},
         requires=(DROPPED, DROPPED and "linux-x86_64" in _served(DROPPED)),
     ),
+    # Like single: the variant serves the Linux machine it has wheels for, PyPI's build the other.
+    accepted(
+        "per-platform-linux-variant-missing-aarch64",
+        {
+            "accelerator_strategy": "per-platform",
+            "platforms": ["linux-x86_64", "linux-aarch64"],
+            "linux_accelerator": NO_AARCH64,
+        },
+        requires=(NO_AARCH64,),
+    ),
     accepted(
         "per-platform-linux-pypi",
         {"accelerator_strategy": "per-platform", "linux_accelerator": "pypi", "windows_accelerator": WINDOWS_GPU},
@@ -443,7 +453,17 @@ def data_value(value) -> str:
 
 
 def run_copier(data: dict, dst: Path, env: dict[str, str], *, trust: bool = True) -> tuple[int, str]:
-    command = [sys.executable, "-m", "copier", "copy", *(["--trust"] if trust else []), "--defaults"]
+    # --vcs-ref HEAD: the working tree (uncommitted changes included), not the newest tag.
+    command = [
+        sys.executable,
+        "-m",
+        "copier",
+        "copy",
+        "--vcs-ref",
+        "HEAD",
+        *(["--trust"] if trust else []),
+        "--defaults",
+    ]
     for key, value in data.items():
         command += ["--data", f"{key}={data_value(value)}"]
     # The working tree, as the other tests render it (tests/conftest.py's snapshot, else the

@@ -1,7 +1,7 @@
 """A generated project works on day one: render, lock, install a REAL torch, run its own checks.
 
 Two CPU projects for this machine's platform (linux-x86_64 here), against the local index
-replica: `single` (accelerator cpu) and `extras` (cpu and cu130, installed with `--extra cpu`).
+replica: `single` (accelerator cpu) and `extras` (cpu and a GPU build, installed with `--extra cpu`).
 For each, with the real uv and no mocks: `uv lock`, then `uv lock --upgrade-package
 torch==<the wheel's release>` (the replica also serves newer stand-in releases), `uv sync` (the
 real torch wheel from the replica; torch's own dependencies, pytest and ruff from uv's default
@@ -11,7 +11,7 @@ ruff check and ruff format --check. For `extras` also: the build survives a plai
 
 Needs a real CPU torch wheel for this machine in the wheelhouse the replica serves:
 TORCH_UV_WHEELHOUSE, else PIP_FIND_LINKS (a directory holding e.g.
-`torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl`). torch_min and the Python range are
+`torch-<release>+cpu-cp311-cp311-manylinux_2_28_x86_64.whl`). torch_min and the Python range are
 taken from that wheel's file name, the interpreter from `interpreters()`. Skipped, with the
 reason, without such a wheel, without an interpreter for its Python, or when the template's
 facts do not know its release. Every step is timed; run with `-s` (or `-rP`) to see the
@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from answer_matrix import gpu_variant
 from interpreters import interpreters
 from pytorch_facts import load_facts
 from uv import find_uv_bin
@@ -61,6 +62,9 @@ SCRUBBED = (
 )
 
 
+GPU = gpu_variant(load_facts().newest, load_facts())
+
+
 @dataclass(frozen=True)
 class Case:
     id: str
@@ -70,7 +74,8 @@ class Case:
 
 CASES = [
     Case("single-cpu", {"accelerator_strategy": "single", "accelerator": "cpu"}, None),
-    Case("extras-cpu-cu130", {"accelerator_strategy": "extras", "accelerators": ["cpu", "cu130"]}, "cpu"),
+    # cpu and the preferred GPU build (of the wheel's release in answers_for).
+    Case("extras-cpu-gpu", {"accelerator_strategy": "extras", "accelerators": ["cpu", GPU]}, "cpu"),
 ]
 
 
@@ -83,6 +88,10 @@ class RealTorch:
 
 def answers_for(torch: RealTorch, case: Case, index: str) -> dict:
     wheel = torch.wheel
+    answers = dict(case.answers)
+    if "accelerators" in answers:
+        facts = load_facts()
+        answers["accelerators"] = ["cpu", gpu_variant(facts.release(wheel.torch_min), facts)]
     return {
         "project_name": "Day One",
         "platforms": [torch.platform],
@@ -93,7 +102,7 @@ def answers_for(torch: RealTorch, case: Case, index: str) -> dict:
         "ci": "none",
         "pre_commit": False,
         "pytorch_index_url": index,
-        **case.answers,
+        **answers,
     }
 
 

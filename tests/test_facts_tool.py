@@ -26,7 +26,7 @@ import tomlkit
 from index_replica import FILES, ReplicaServer, build_replica
 from packaging.requirements import Requirement
 from packaging.version import Version
-from pytorch_facts import FACTS_FILE, load_facts
+from pytorch_facts import FACTS_FILE, load_facts, read_facts
 
 from tools import observations
 from tools.facts import main as facts_main
@@ -127,7 +127,7 @@ def test_refresh_restores_what_the_registry_says_and_keeps_the_rest(replica_url:
     edit(facts_copy, damage)
     result = refresh_from(replica_url, facts_copy)
     assert result.returncode == 0, result.stdout + result.stderr
-    refreshed = load_facts.__wrapped__(facts_copy)
+    refreshed = read_facts(facts_copy)
     assert refreshed.newest.variants == newest.variants
     assert refreshed.release(index_only.minor).index_python == index_only.index_python
     assert refreshed.newest.triton == newest.triton
@@ -153,7 +153,7 @@ def test_refresh_never_deletes_a_variant_and_check_keeps_reporting_it(replica_ur
     assert (
         run_tool("refresh", "--only", "index", "--index-url", replica_url, "--facts", str(facts_copy)).returncode == 0
     )
-    assert missing in load_facts.__wrapped__(facts_copy).releases[-1].variants
+    assert missing in read_facts(facts_copy).releases[-1].variants
     result = run_tool("check", "--only", "index", "--index-url", replica_url, "--facts", str(facts_copy))
     assert result.returncode == 1
     assert (
@@ -167,7 +167,7 @@ def test_refresh_drops_unconfirmed_entries_the_index_confirms(replica_url: str, 
     assert (
         run_tool("refresh", "--only", "index", "--index-url", replica_url, "--facts", str(facts_copy)).returncode == 0
     )
-    refreshed = load_facts.__wrapped__(facts_copy)
+    refreshed = read_facts(facts_copy)
     for release, name in unsure:
         assert name not in refreshed.release(release.minor).unconfirmed
 

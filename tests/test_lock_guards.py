@@ -13,6 +13,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from answer_matrix import gpu_variant
 from index_replica import ReplicaServer
 from interpreters import interpreter_for
 from pytorch_facts import load_facts
@@ -31,13 +32,22 @@ ANSWERS = {
     "ci": "none",
     "pre_commit": False,
 }
+NEWEST = load_facts().newest
+# A CUDA build of the newest release over its whole Python range.
+CUDA_ANSWERS = {
+    **ANSWERS,
+    "accelerator": gpu_variant(NEWEST, load_facts(), "cuda"),
+    "torch_min": NEWEST.minor,
+    "python_min": NEWEST.python[0],
+    "python_max": NEWEST.python[-1],
+}
 
 
 @pytest.fixture
 def python() -> Path:
-    executable = interpreter_for("3.11", "3.15")
+    executable = interpreter_for(NEWEST.python[0], NEWEST.python[-1])
     if executable is None:
-        pytest.skip("no Python 3.11+ interpreter on this machine")
+        pytest.skip(f"no Python {NEWEST.python[0]}+ interpreter on this machine")
     return executable
 
 
@@ -101,16 +111,14 @@ def test_a_source_without_its_marker_fails_the_lock_proof(
     template = broken_template(
         "template/_pyproject.jinja", re.escape('{% if source.marker %}, marker = "{{ source.marker }}"{% endif %}'), ""
     )
-    result = copie.copy(
-        extra_answers={**ANSWERS, "accelerator": "cu130", "pytorch_index_url": pytorch_index}, template_dir=template
-    )
+    result = copie.copy(extra_answers={**CUDA_ANSWERS, "pytorch_index_url": pytorch_index}, template_dir=template)
     assert result.exit_code == 0, result.exception
     assert "marker" not in tomllib.loads((result.project_dir / "pyproject.toml").read_text())["tool"]["uv"]["sources"]
     with pytest.raises(AssertionError, match="darwin|macos"):
         lock(result.project_dir, python)
         verify_lock(
             result.project_dir,
-            {**ANSWERS, "accelerator": "cu130", "torch_min": "2.15", "python_min": "3.11", "python_max": "3.15"},
+            CUDA_ANSWERS,
             pytorch_index,
             python,
         )
@@ -124,7 +132,7 @@ def test_torchvision_without_a_source_fails_the_lock_proof(
         r"for package in served:",
         'for package in [p for p in served if p != "torchvision"]:',
     )
-    answers = {**ANSWERS, "accelerator": "cu130", "torch_min": "2.15", "python_min": "3.11", "python_max": "3.15"}
+    answers = CUDA_ANSWERS
     result = copie.copy(extra_answers={**answers, "pytorch_index_url": pytorch_index}, template_dir=template)
     assert result.exit_code == 0, result.exception
     lock(result.project_dir, python)

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import re
+import json
+import shlex
+import shutil
 import subprocess
 import sys
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 from answer_matrix import WORKSPACE_MEMBERS, Combination, combinations
+from conftest import REPO_ROOT, text_problems
+from copier._main import Worker
 from expectations import PYPI, expected_package_variant, expected_variant, extras_of, marker_environment
 from packaging.markers import Marker
 from packaging.requirements import Requirement
@@ -20,12 +26,6 @@ from pytorch_facts import TORCH_FAMILY, load_facts
 FACTS = load_facts()
 COMBINATIONS = combinations(FACTS)
 ALL_PYTHONS = FACTS.python_minors
-
-
-def render(copie, answers: dict) -> Path:
-    result = copie.copy(extra_answers=answers)
-    assert result.exit_code == 0, result.exception
-    return result.project_dir
 
 
 def sources_of(pyproject: dict) -> dict[str, list[dict]]:
@@ -80,48 +80,77 @@ def requirements_for(pyproject: dict, extra: str | None) -> list[Requirement]:
     return [Requirement(line) for line in lines]
 
 
-@pytest.mark.parametrize("combo", COMBINATIONS, ids=[c.id for c in COMBINATIONS])
-def test_rendered_configuration_keeps_its_promises(copie, combo: Combination) -> None:
-    project = render(copie, combo.answers)
-    text = (project / "pyproject.toml").read_text()
-    pyproject = tomllib.loads(text)
-    uv = pyproject["tool"]["uv"]
-    answers = combo.answers
+PARAMS = [pytest.param(c, id=c.id, marks=pytest.mark.xdist_group(c.id)) for c in COMBINATIONS]
 
-    # Never the unsafe index settings.
+
+@dataclass(frozen=True)
+class Rendered:
+    project: Path
+    answers: dict
+    pyproject: dict  # the root pyproject.toml
+    pinning: dict  # the pyproject.toml holding torch's requirements
+    sources: dict[str, list[dict]]  # index sources by package
+
+    @property
+    def uv(self) -> dict:
+        return self.pyproject["tool"]["uv"]
+
+
+@pytest.fixture
+def rendered(render, combo: Combination) -> Rendered:
+    """The combination's project, rendered once per session (the render cache of conftest.py)."""
+    project = render(combo.answers)
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    pinning = pinning_pyproject(project, combo.answers)
+    return Rendered(project, combo.answers, pyproject, pinning, sources_of(pyproject))
+
+
+@pytest.mark.parametrize("combo", PARAMS)
+def test_no_unsafe_index_settings(rendered: Rendered) -> None:
+    text = (rendered.project / "pyproject.toml").read_text()
     assert "extra-index-url" not in text and "index-strategy" not in text
 
-    pinning = pinning_pyproject(project, answers)
-    check_workspace(project, pyproject, answers)
 
-    # Every index is explicit and used by a source; every source names a declared index.
-    indexes = {i["name"]: i for i in uv.get("index", []) if not i.get("default")}
-    sources = sources_of(pyproject)
-    used = {e["index"] for entries in sources.values() for e in entries}
+@pytest.mark.parametrize("combo", PARAMS)
+def test_workspace_members_depend_on_plain_torch(rendered: Rendered) -> None:
+    check_workspace(rendered.project, rendered.pyproject, rendered.answers)
+
+
+@pytest.mark.parametrize("combo", PARAMS)
+def test_every_index_is_explicit_and_used(rendered: Rendered) -> None:
+    indexes = {i["name"]: i for i in rendered.uv.get("index", []) if not i.get("default")}
+    used = {e["index"] for entries in rendered.sources.values() for e in entries}
     assert all(i["explicit"] is True for i in indexes.values())
     assert used == set(indexes), f"declared {sorted(indexes)} but sources use {sorted(used)}"
-    base_url = answers.get("pytorch_index_url", FACTS.default_index_url)
+    base_url = rendered.answers.get("pytorch_index_url", FACTS.default_index_url)
     for name, index in indexes.items():
         assert index["url"] == f"{base_url}/{name.removeprefix('pytorch-')}"
 
-    # Every torch package in use is wired to exactly the same sources (a companion package to
-    # those of the indexes that publish it).
-    packages = ["torch", *answers["torch_packages"]]
-    wired = [p for p in TORCH_FAMILY if p in sources]
-    if indexes:
-        assert wired == [p for p in TORCH_FAMILY if p in packages]
-        assert all(sources[p] == sources["torch"] for p in packages if p not in FACTS.companions)
-        for package in [p for p in packages if p in FACTS.companions]:
-            kinds = FACTS.companions[package].index_kinds
-            publishing = [
-                e
-                for e in sources["torch"]
-                if indexes[e["index"]]["url"].rsplit("/", 1)[-1]
-                in {name for name, v in FACTS.variants.items() if v.kind in kinds}
-            ]
-            assert sources.get(package, []) == publishing, package
 
-    # Markers send each platform (for each extra) to the right index, and the requirements apply there.
+@pytest.mark.parametrize("combo", PARAMS)
+def test_torch_family_shares_its_sources(rendered: Rendered) -> None:
+    packages = ["torch", *rendered.answers["torch_packages"]]
+    sources = rendered.sources
+    if sources:
+        assert [p for p in TORCH_FAMILY if p in sources] == [p for p in TORCH_FAMILY if p in packages]
+        assert all(sources[p] == sources["torch"] for p in packages if p not in FACTS.companions)
+
+
+@pytest.mark.parametrize("combo", PARAMS)
+def test_companions_share_the_sources_of_the_indexes_that_publish_them(rendered: Rendered) -> None:
+    """torchcodec, torchao, ...: torch's sources, less those of variants whose index has no build."""
+    indexes = {i["name"]: i["url"].rsplit("/", 1)[-1] for i in rendered.uv.get("index", []) if not i.get("default")}
+    for package in [p for p in rendered.answers["torch_packages"] if p in FACTS.companions]:
+        kinds = FACTS.companions[package].index_kinds
+        publishing = [e for e in rendered.sources.get("torch", []) if FACTS.variants[indexes[e["index"]]].kind in kinds]
+        assert rendered.sources.get(package, []) == publishing, package
+
+
+@pytest.mark.parametrize("combo", PARAMS)
+def test_each_platform_gets_its_build(rendered: Rendered) -> None:
+    """Markers send each platform (for each extra) to the right index, and the requirements apply there."""
+    answers, sources = rendered.answers, rendered.sources
+    packages = ["torch", *answers["torch_packages"]]
     for extra in extras_of(answers):
         for platform in answers["platforms"]:
             for python in (answers["python_min"], answers["python_max"]):
@@ -129,33 +158,39 @@ def test_rendered_configuration_keeps_its_promises(copie, combo: Combination) ->
                 want = expected_variant(answers, platform, extra, FACTS)
                 got = index_of(sources.get("torch", []), env, extra)
                 assert got == (PYPI if want == PYPI else f"pytorch-{want}"), (platform, extra)
-                reqs = [r for r in requirements_for(pinning, extra) if r.marker is None or r.marker.evaluate(env)]
+                reqs = [
+                    r for r in requirements_for(rendered.pinning, extra) if r.marker is None or r.marker.evaluate(env)
+                ]
                 names = [r.name for r in reqs]
                 assert all(names.count(p) == 1 for p in packages), (platform, extra, names)
+                for triton in FACTS.variants[want].triton_packages if want != PYPI else ():
+                    assert triton in names and index_of(sources[triton], env, extra) == f"pytorch-{want}"
                 for package in [p for p in packages if p in FACTS.companions]:
                     want_package = expected_package_variant(answers, package, platform, extra, FACTS)
                     got_package = index_of(sources.get(package, []), env, extra)
                     assert got_package == (PYPI if want_package == PYPI else f"pytorch-{want_package}"), package
-                for companion in FACTS.variants[want].triton_packages if want != PYPI else ():
-                    assert companion in names and index_of(sources[companion], env, extra) == f"pytorch-{want}"
                 if platform == "macos-x86_64":
                     torch_req = next(r for r in reqs if r.name == "torch")
                     assert str(torch_req.specifier) == f"=={FACTS.platforms[platform].last_release['torch']}"
 
+
+@pytest.mark.parametrize("combo", PARAMS)
+def test_lock_covers_exactly_the_chosen_platforms_and_pythons(rendered: Rendered) -> None:
+    """environments (with requires-python): exactly the chosen platforms and Python range;
+    required-environments: each chosen platform once."""
+    answers = rendered.answers
+    envs = [Marker(m) for m in rendered.uv["environments"]]
+    requires_python = SpecifierSet(rendered.pinning["project"]["requires-python"])
+    required = [Marker(m) for m in rendered.uv["required-environments"]]
     # requires-python is bounded above (uv keeps only wheels whose Python tag it admits), so
     # `environments` names platforms only: a Python cap there is redundant, except the Intel
     # Mac's where its last release stops below python_max.
     next_minor = f"3.{Version(answers['python_max']).minor + 1}"
-    requires_python = SpecifierSet(pinning["project"]["requires-python"])
     assert requires_python == SpecifierSet(f">={answers['python_min']},<{next_minor}")
     intel_mac = FACTS.platforms["macos-x86_64"]
     intel_capped = Version(intel_mac.last_release["python"][-1]) < Version(answers["python_max"])
-    for marker in uv["environments"]:
-        is_intel_mac = marker.startswith(intel_mac.marker)
-        assert ("python_version" in marker) == (is_intel_mac and intel_capped), marker
-    # environments with requires-python: exactly the chosen platforms and Python range.
-    envs = [Marker(m) for m in uv["environments"]]
-    required = [Marker(m) for m in uv["required-environments"]]
+    for marker in rendered.uv["environments"]:
+        assert ("python_version" in marker) == (marker.startswith(intel_mac.marker) and intel_capped), marker
     assert len(required) == len(answers["platforms"])
     for platform in FACTS.platforms:
         for python in ALL_PYTHONS:
@@ -170,17 +205,73 @@ def test_rendered_configuration_keeps_its_promises(copie, combo: Combination) ->
             env = marker_environment(platform, answers["python_min"], FACTS)
             assert sum(m.evaluate(env) for m in required) == 1, platform
 
-    # Extras conflict with each other.
+
+@pytest.mark.parametrize("combo", PARAMS)
+def test_extras_conflict_with_each_other(rendered: Rendered) -> None:
+    answers = rendered.answers
     if answers["accelerator_strategy"] == "extras":
         package = {"package": "pin-pytorch"} if answers.get("layout") == "virtual-workspace" else {}
-        assert uv["conflicts"] == [[{**package, "extra": e} for e in extras_of(answers)]]
+        assert rendered.uv["conflicts"] == [[{**package, "extra": e} for e in extras_of(answers)]]
     else:
-        assert "conflicts" not in uv and "optional-dependencies" not in pinning["project"]
+        assert "conflicts" not in rendered.uv and "optional-dependencies" not in rendered.pinning["project"]
 
-    if answers.get("default_index_url"):
-        assert [i for i in uv["index"] if i.get("default")] == [
-            {"name": "mirror", "url": answers["default_index_url"], "default": True}
-        ]
+
+@pytest.mark.parametrize("combo", PARAMS)
+def test_company_mirror_is_the_default_index(rendered: Rendered) -> None:
+    mirrors = [i for i in rendered.uv.get("index", []) if i.get("default")]
+    url = rendered.answers.get("default_index_url")
+    assert mirrors == ([{"name": "mirror", "url": url, "default": True}] if url else [])
+
+
+# --- README suggestions --------------------------------------------------------------------
+
+COPIER_UPDATE = "copier update --trust --defaults"
+
+
+@pytest.fixture(scope="session")
+def template_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The template's files outside git: copier reads them in place instead of cloning each time."""
+    copy = tmp_path_factory.mktemp("template")
+    shutil.copy(REPO_ROOT / "copier.yml", copy)
+    for folder in ("template", "extensions"):
+        shutil.copytree(REPO_ROOT / folder, copy / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    return copy
+
+
+def suggested_data(readme: str) -> list[dict[str, str]]:
+    """The answers each `copier update ... --data` command of the README sets, as the strings
+    copier's CLI receives (copier casts them by question type)."""
+    suggestions = []
+    for line in readme.splitlines():
+        if COPIER_UPDATE in line and "--data" in line:
+            words = shlex.split(line.split(COPIER_UPDATE, 1)[1])
+            pairs = [words[i + 1].split("=", 1) for i, word in enumerate(words) if word == "--data"]
+            suggestions.append(dict(pairs))
+    return suggestions
+
+
+@pytest.mark.parametrize("combo", PARAMS)
+def test_readme_suggestions_are_accepted_by_copier(rendered: Rendered, template_copy: Path, tmp_path: Path) -> None:
+    """Every `--data` the README suggests passes copier's own validation on top of the project's
+    recorded answers, as `copier update --defaults --data ...` would apply them (consistency)."""
+    recorded = yaml.safe_load((rendered.project / ".copier-answers.yml").read_text())
+    recorded = {key: value for key, value in recorded.items() if not key.startswith("_")}
+    suggestions = suggested_data((rendered.project / "README.md").read_text())
+    if rendered.answers.get("layout", "project") != "project":
+        assert any("workspace_members" in data for data in suggestions)
+    for data in suggestions:
+        with Worker(
+            src_path=str(template_copy),
+            dst_path=tmp_path,
+            data={**recorded, **data},
+            defaults=True,
+            unsafe=True,
+            quiet=True,
+        ) as worker:
+            worker._ask()  # copier's questionnaire: parses and validates every answer, raises on a bad one
+        # Recorded as suggested (a list in the order of copier's choices, which it records).
+        for key, value in data.items():
+            assert worker.answers.combined[key] == (json.loads(value) if value.startswith("[") else value)
 
 
 def test_every_strategy_and_variant_is_in_the_matrix() -> None:
@@ -198,29 +289,44 @@ def without_commit(answers_file: str) -> str:
     return "\n".join(line for line in answers_file.splitlines() if not line.startswith("_commit:"))
 
 
-JINJA_RESIDUE = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
+SAMPLE = PARAMS[::7]
 
 
-@pytest.mark.parametrize("combo", COMBINATIONS[::7], ids=[c.id for c in COMBINATIONS[::7]])
-def test_rendered_text_is_clean_and_reproducible(copie, combo: Combination) -> None:
-    first, second = render(copie, combo.answers), render(copie, combo.answers)
-    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
-    assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
-    for relative in files:
-        text = (first / relative).read_text()
+def rendered_files(project: Path) -> list[Path]:
+    return sorted(p.relative_to(project) for p in project.rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize("combo", SAMPLE)
+def test_rendering_twice_gives_the_same_files(render, combo: Combination) -> None:
+    first, second = render(combo.answers), render(combo.answers, fresh=True)
+    assert rendered_files(first) == rendered_files(second)
+    for relative in rendered_files(first):
+        text, again = (first / relative).read_text(), (second / relative).read_text()
         if relative.name == ".copier-answers.yml":
             # A dirty template checkout is committed anew for each render: only _commit differs.
-            assert without_commit(text) == without_commit((second / relative).read_text())
-            continue
-        assert text == (second / relative).read_text(), f"{relative} differs between two renders"
-        assert not JINJA_RESIDUE.search(text.replace("${{", "")), f"Jinja residue in {relative}"
-        assert text.endswith("\n") and not text.endswith("\n\n"), f"{relative} must end with one newline"
-        most_blank_lines = 2 if relative.suffix == ".py" else 1  # PEP 8 separates definitions by two
-        assert "\n" * (most_blank_lines + 2) not in text, f"{relative} has runs of blank lines"
-        assert not any(line != line.rstrip() for line in text.splitlines()), f"trailing whitespace in {relative}"
+            text, again = without_commit(text), without_commit(again)
+        assert text == again, f"{relative} differs between two renders"
+
+
+@pytest.mark.parametrize("combo", PARAMS)
+def test_rendered_text_is_clean(rendered: Rendered) -> None:
+    problems = [
+        problem
+        for relative in rendered_files(rendered.project)
+        if relative.name != ".copier-answers.yml"
+        for problem in text_problems(relative.as_posix(), (rendered.project / relative).read_text())
+    ]
+    assert not problems
+
+
+@pytest.mark.parametrize("combo", SAMPLE)
+def test_rendered_project_passes_ruff(rendered: Rendered) -> None:
     for check in (["check"], ["format", "--check"]):
         ruff = subprocess.run(
-            [sys.executable, "-m", "ruff", *check, "--no-cache", "."], cwd=first, capture_output=True, text=True
+            [sys.executable, "-m", "ruff", *check, "--no-cache", "."],
+            cwd=rendered.project,
+            capture_output=True,
+            text=True,
         )
         assert ruff.returncode == 0, f"ruff {' '.join(check)} fails on the rendered project:\n{ruff.stdout}"
 
@@ -228,7 +334,7 @@ def test_rendered_text_is_clean_and_reproducible(copie, combo: Combination) -> N
 ANSWERS_FILE_VCS_KEYS = ("_commit:", "_src_path:")
 
 
-def test_the_suites_template_snapshot_renders_what_the_repository_renders(copie) -> None:
+def test_the_suites_template_snapshot_renders_what_the_repository_renders(copie, render) -> None:
     """tests/conftest.py renders from a plain copy of the working tree instead of the git
     repository (no clone per render): both must give the same project, but for the answers
     file's record of where the template came from."""
@@ -238,7 +344,7 @@ def test_the_suites_template_snapshot_renders_what_the_repository_renders(copie)
     answers = {**combo.answers, "ci": "github", "docker": True, "pre_commit": True}
     from_repository = copie.copy(extra_answers=answers, template_dir=repository)
     assert from_repository.exit_code == 0, from_repository.exception
-    from_snapshot = render(copie, answers)
+    from_snapshot = render(answers, fresh=True)
     files = sorted(p.relative_to(from_snapshot) for p in from_snapshot.rglob("*") if p.is_file())
     assert files == sorted(
         p.relative_to(from_repository.project_dir) for p in from_repository.project_dir.rglob("*") if p.is_file()

@@ -34,7 +34,7 @@ import tomlkit
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "extensions"))
 
-from pytorch_facts import FACTS_FILE, Facts, load_facts  # noqa: E402
+from pytorch_facts import FACTS_FILE, Facts, read_facts  # noqa: E402
 
 from tools.observations import Fact, observe_index, observe_pypi  # noqa: E402
 from tools.simple_index import SimpleIndex  # noqa: E402
@@ -94,7 +94,7 @@ def refresh(path: Path, index_url: str, pypi_url: str | None, only: str | None) 
     returns the facts changed."""
     changed: list[Fact] = []
     for _ in range(MAX_PASSES):
-        facts = load_facts.__wrapped__(path)
+        facts = read_facts(path)
         found = observe(facts, index_url, pypi_url, only)
         document = tomlkit.parse(path.read_text(encoding="utf-8"))
         applied = [fact for fact in found if fact.outdated and fact.path and _apply(document, fact)]
@@ -211,7 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--only", choices=["pypi", "index"], help="read one registry only")
     parser.add_argument("--require-reachable", action="store_true", help="check: exit 3 when a registry cannot be read")
     args = parser.parse_args(argv)
-    facts = load_facts.__wrapped__(args.facts)
+    facts = read_facts(args.facts)
     index_url = (args.index_url or facts.default_index_url).rstrip("/")
     if args.command == "check":
         return check(facts, observe(facts, index_url, args.pypi_url, args.only), args.require_reachable)

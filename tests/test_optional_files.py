@@ -22,10 +22,15 @@ from pathlib import Path
 
 import pytest
 import yaml
+from answer_matrix import gpu_variant
+from conftest import text_problems
 from pytorch_facts import load_facts
+from tool_versions import TOOLS
 from validators import assert_valid, hadolint_errors
 
 FACTS = load_facts()
+# A CUDA and a ROCm build of the newest release (the CUDA one the template prefers).
+CUDA, ROCM = gpu_variant(FACTS.newest, FACTS, "cuda"), gpu_variant(FACTS.newest, FACTS, "rocm")
 GITHUB_WORKFLOW = ".github/workflows/ci.yml"
 UPDATE_WORKFLOW = ".github/workflows/template-update.yml"
 GITLAB_CI = ".gitlab-ci.yml"
@@ -37,12 +42,6 @@ CONFLICTED = (
 )
 CLEAN = "title\n=====\n\nx = '<<<<<<< not at line start'\n  =======\n"
 GPU_PACKAGE = re.compile(r"^(nvidia-|cuda-|triton|pytorch-triton|intel-)")
-
-
-def render(copie, **answers) -> Path:
-    result = copie.copy(extra_answers=answers)
-    assert result.exit_code == 0, result.exception
-    return result.project_dir
 
 
 def load_yaml(path: Path) -> dict:
@@ -108,8 +107,8 @@ def conflict_check_fails(project: Path, ci: str, files: dict[str, str]) -> bool:
     list(itertools.product(["github", "gitlab", "none"], [True, False], [True, False])),
     ids=lambda value: str(value).lower(),
 )
-def test_optional_files_follow_the_answers(copie, ci: str, docker: bool, pre_commit: bool) -> None:
-    project = render(copie, ci=ci, docker=docker, pre_commit=pre_commit)
+def test_optional_files_follow_the_answers(render, ci: str, docker: bool, pre_commit: bool) -> None:
+    project = render({"ci": ci, "docker": docker, "pre_commit": pre_commit})
 
     assert (project / GITHUB_WORKFLOW).is_file() == (ci == "github")
     assert (project / ".github").exists() == (ci == "github")
@@ -123,12 +122,7 @@ def test_optional_files_follow_the_answers(copie, ci: str, docker: bool, pre_com
     for name in (GITHUB_WORKFLOW, UPDATE_WORKFLOW, GITLAB_CI, PRE_COMMIT, "Dockerfile", ".dockerignore"):
         if not (project / name).is_file():
             continue
-        text = (project / name).read_text(encoding="utf-8")
-        # GitHub's own expressions are `${{ ... }}`; any other `{{` or `{%` is Jinja left over.
-        assert "{%" not in text and not re.search(r"(?<!\$)\{\{", text), f"{name}: Jinja left over"
-        assert text.endswith("\n") and not text.endswith("\n\n"), f"{name} must end with one newline"
-        assert "\n\n\n" not in text, f"{name} has runs of blank lines"
-        assert all(line == line.rstrip() for line in text.splitlines()), f"trailing whitespace in {name}"
+        assert not text_problems(name, (project / name).read_text(encoding="utf-8"))
     # The files parse and follow their formats: SchemaStore's schemas, pre-commit, hadolint.
     assert_valid(project)
     if ci == "github":
@@ -200,7 +194,7 @@ def check_dockerfile(project: Path) -> None:
     text = (project / "Dockerfile").read_text(encoding="utf-8")
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
     assert not (errors := hadolint_errors(project / "Dockerfile")), errors
-    assert "COPY --from=ghcr.io/astral-sh/uv:0.13.9 /uv /uvx /bin/" in text
+    assert f"COPY --from=ghcr.io/astral-sh/uv:{TOOLS['uv']} /uv /uvx /bin/" in text
     assert "UV_COMPILE_BYTECODE=1" in text and "UV_LINK_MODE=copy" in text
     # Two syncs: the dependencies alone (cached layer), then the project. A workspace's first
     # sync cannot check uv.lock without the members' pyproject.toml files: --frozen there.
@@ -220,8 +214,8 @@ def check_dockerfile(project: Path) -> None:
 
 
 @pytest.mark.parametrize("layout", ["project", "workspace", "virtual-workspace"])
-def test_dockerfile_and_ci_follow_the_layout(copie, layout: str) -> None:
-    project = render(copie, layout=layout, docker=True, ci="gitlab", pre_commit=False)
+def test_dockerfile_and_ci_follow_the_layout(render, layout: str) -> None:
+    project = render({"layout": layout, "docker": True, "ci": "gitlab", "pre_commit": False})
     check_dockerfile(project)
     # Workspace members appear in `uv export` as `-e ./packages/...` lines, which neither the
     # skip list nor the constraints file can take: the export leaves the workspace out.
@@ -234,21 +228,22 @@ def test_dockerfile_and_ci_follow_the_layout(copie, layout: str) -> None:
 
 
 @pytest.mark.parametrize("variant", list(FACTS.variants))
-def test_dockerfile_base_image_matches_every_accelerator(copie, variant: str) -> None:
+def test_dockerfile_base_image_matches_every_accelerator(render, variant: str) -> None:
     release = newest_release_with(variant)
     platforms = list(FACTS.variants[variant].platforms)
     python = release.python[0]
     project = render(
-        copie,
-        accelerator_strategy="single",
-        accelerator=variant,
-        torch_min=release.minor,
-        python_min=python,
-        python_max=release.python[-1],
-        platforms=platforms,
-        docker=True,
-        ci="github",
-        pre_commit=False,
+        {
+            "accelerator_strategy": "single",
+            "accelerator": variant,
+            "torch_min": release.minor,
+            "python_min": python,
+            "python_max": release.python[-1],
+            "platforms": platforms,
+            "docker": True,
+            "ci": "github",
+            "pre_commit": False,
+        }
     )
 
     assert from_lines(project / "Dockerfile") == [image_of(variant, python)]
@@ -271,31 +266,30 @@ def test_dockerfile_base_image_matches_every_accelerator(copie, variant: str) ->
     [
         ({"accelerator_strategy": "pypi"}, FACTS.newest.pypi["linux-x86_64"]),
         (
-            {"accelerator_strategy": "per-platform", "linux_accelerator": "pypi", "windows_accelerator": "cu130"},
+            {"accelerator_strategy": "per-platform", "linux_accelerator": "pypi", "windows_accelerator": CUDA},
             FACTS.newest.pypi["linux-x86_64"],
         ),
         (
-            {"accelerator_strategy": "per-platform", "linux_accelerator": "cu130", "windows_accelerator": "pypi"},
-            "cu130",
+            {"accelerator_strategy": "per-platform", "linux_accelerator": CUDA, "windows_accelerator": "pypi"},
+            CUDA,
         ),
         (
-            {"accelerator_strategy": "single", "accelerator": "cu130", "platforms": ["linux-aarch64", "macos-arm64"]},
-            "cu130",
+            {"accelerator_strategy": "single", "accelerator": CUDA, "platforms": ["linux-aarch64", "macos-arm64"]},
+            CUDA,
         ),
     ],
-    ids=["pypi", "perplatform-pypi-linux", "perplatform-cu130-linux", "single-cu130-aarch64"],
+    ids=["pypi", "perplatform-pypi-linux", "perplatform-cuda-linux", "single-cuda-aarch64"],
 )
-def test_dockerfile_base_image_follows_the_linux_build(copie, answers: dict, variant: str) -> None:
-    project = render(copie, docker=True, ci="none", pre_commit=False, **answers)
+def test_dockerfile_base_image_follows_the_linux_build(render, answers: dict, variant: str) -> None:
+    project = render({"docker": True, "ci": "none", "pre_commit": False, **answers})
     python = yaml.safe_load((project / ".copier-answers.yml").read_text())["python_min"]
     assert from_lines(project / "Dockerfile") == [image_of(variant, python)]
 
 
-@pytest.mark.parametrize("accelerators", [["cpu", "cu130"], ["cu130", "rocm7.14"]], ids="+".join)
-def test_extras_dockerfile_takes_the_extra_and_its_image_as_build_args(copie, accelerators: list[str]) -> None:
-    project = render(
-        copie, accelerator_strategy="extras", accelerators=accelerators, docker=True, ci="github", pre_commit=False
-    )
+@pytest.mark.parametrize("accelerators", [["cpu", CUDA], [CUDA, ROCM]], ids="+".join)
+def test_extras_dockerfile_takes_the_extra_and_its_image_as_build_args(render, accelerators: list[str]) -> None:
+    answers = {"accelerator_strategy": "extras", "accelerators": accelerators, "docker": True, "ci": "github"}
+    project = render({**answers, "pre_commit": False})
     python = yaml.safe_load((project / ".copier-answers.yml").read_text())["python_min"]
     text = (project / "Dockerfile").read_text(encoding="utf-8")
     first = accelerators[0]
@@ -328,21 +322,23 @@ def test_extras_dockerfile_takes_the_extra_and_its_image_as_build_args(copie, ac
 @pytest.mark.parametrize(
     ("ci", "answers"),
     [
-        ("github", {"accelerator_strategy": "single", "accelerator": "cu130"}),
+        ("github", {"accelerator_strategy": "single", "accelerator": CUDA}),
         ("github", {"accelerator_strategy": "pypi"}),
-        ("gitlab", {"accelerator_strategy": "extras", "accelerators": ["cu130", "rocm7.14"]}),
+        ("gitlab", {"accelerator_strategy": "extras", "accelerators": [CUDA, ROCM]}),
         (
             "github",
-            {"layout": "virtual-workspace", "accelerator_strategy": "extras", "accelerators": ["cu130", "rocm7.14"]},
+            {"layout": "virtual-workspace", "accelerator_strategy": "extras", "accelerators": [CUDA, ROCM]},
         ),
     ],
-    ids=["github-single-cu130", "github-pypi", "gitlab-extras-cu130+rocm7.14", "github-virtual-workspace-extras"],
+    ids=["github-single-cuda", "github-pypi", "gitlab-extras-cuda+rocm", "github-virtual-workspace-extras"],
 )
-def test_ci_installs_the_cpu_build_of_the_locked_torch(copie, pytorch_index: str, ci: str, answers: dict) -> None:
+def test_ci_installs_the_cpu_build_of_the_locked_torch(render, pytorch_index: str, ci: str, answers: dict) -> None:
     from interpreters import interpreter_for
     from uv_runner import lock, run_uv
 
-    project = render(copie, ci=ci, docker=False, pre_commit=False, pytorch_index_url=pytorch_index, **answers)
+    # fresh: the test locks and installs into the project.
+    answers = {"ci": ci, "docker": False, "pre_commit": False, "pytorch_index_url": pytorch_index, **answers}
+    project = render(answers, fresh=True)
     chosen = yaml.safe_load((project / ".copier-answers.yml").read_text())
     python = interpreter_for(chosen["python_min"], chosen["python_max"])
     if python is None:
@@ -379,7 +375,7 @@ def test_ci_installs_the_cpu_build_of_the_locked_torch(copie, pytorch_index: str
     assert installed["torch"].endswith("+cpu"), installed["torch"]
     assert not [name for name in installed if GPU_PACKAGE.match(name)], installed
     # Everything else is what uv.lock pins (the swap changes torch's family only).
-    extra = ["--extra", "cu130"] if answers["accelerator_strategy"] == "extras" else []
+    extra = ["--extra", FACTS.variants[CUDA].extra_name] if answers["accelerator_strategy"] == "extras" else []
     exported = uv_in_project(
         "export",
         "--locked",

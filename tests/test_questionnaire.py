@@ -1,0 +1,110 @@
+"""copier.yml as a user meets it: the interactive prompt, its greyed-out choices, the closing message.
+
+- (truth: the real copier TUI in a pseudo-terminal) a choice the answers rule out is greyed out
+  with a short reason that fits one line of an 80-column terminal;
+- (consistency) every help text and every choice label with its short reason fits that line,
+  for every torch release and platform set of the facts;
+- (consistency) the message after copy lists the next steps.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import answer_checks
+import pexpect
+import pytest
+import yaml
+from answer_matrix import PLATFORM_SETS
+from conftest import REPO_ROOT
+from pytorch_facts import OPTIONAL_PACKAGES, load_facts
+
+FACTS = load_facts()
+QUESTIONS = yaml.safe_load((REPO_ROOT / "copier.yml").read_text())
+WIDTH = 80
+# questionary draws a disabled choice as "   - <label> (<reason>)".
+CHOICE_FRAME = len("   - ") + len(" ()")
+# A variant an older release publishes and the newest does not: greyed out for the default torch_min.
+DROPPED = next((v for r in FACTS.releases for v in r.variants if v not in FACTS.newest.variants), None)
+
+
+def expect_prompt(tui: pexpect.spawn, question: str) -> None:
+    """Wait for copier's prompt of `question` (copier shows its help text), as copier's own tests do."""
+    tui.expect_exact(QUESTIONS[question]["help"])
+
+
+@pytest.mark.skipif(DROPPED is None, reason="every variant of the facts is published for the newest torch")
+def test_prompt_greys_out_a_choice_with_a_short_reason(tmp_path: Path) -> None:
+    settings = tmp_path / "settings.yml"
+    settings.write_text("{}\n")
+    env = {**os.environ, "COPIER_SETTINGS_PATH": str(settings), "TERM": "xterm"}
+    command = ["-m", "copier", "copy", "--vcs-ref", "HEAD", "--trust", str(REPO_ROOT), str(tmp_path / "project")]
+    tui = pexpect.spawn(sys.executable, command, env=env, dimensions=(40, WIDTH), encoding="utf-8", timeout=60)
+    try:
+        # Every question before `accelerator` keeps its default (Enter).
+        for question in list(QUESTIONS)[list(QUESTIONS).index("project_name") : list(QUESTIONS).index("accelerator")]:
+            if question.startswith("_") or QUESTIONS[question].get("when") in (False, "{{ layout != 'project' }}"):
+                continue
+            expect_prompt(tui, question)
+            tui.send("\r")
+        expect_prompt(tui, "accelerator")
+        variant = FACTS.variants[DROPPED]
+        label, reason = f"{variant.label} ({DROPPED})", f"not published for torch {FACTS.newest.minor}"
+        tui.expect_exact(f"- {label}")
+        tui.expect_exact(f"({reason})")
+        assert len(label) + len(reason) + CHOICE_FRAME <= WIDTH
+    finally:
+        tui.sendcontrol("c")
+        tui.expect(pexpect.EOF)
+    assert not (tmp_path / "project").exists()
+
+
+def test_help_texts_fit_one_line() -> None:
+    # copier prefixes the help with an emoji and a space.
+    too_long = {
+        q: d["help"] for q, d in QUESTIONS.items() if isinstance(d, dict) and len(d.get("help", "")) > WIDTH - 3
+    }
+    assert not too_long
+
+
+def _choice_reasons(answers: dict) -> list[tuple[str, str]]:
+    """(label, reason) of every greyed-out choice for `answers`."""
+    reasons = [(minor, answer_checks.python_unavailable(minor, "python_max", answers)) for minor in FACTS.python_minors]
+    reasons += [(p, answer_checks.torch_package_unavailable(p, answers)) for p in OPTIONAL_PACKAGES]
+    reasons += [(FACTS.platforms[p].label, answer_checks.platform_unavailable(p, answers)) for p in FACTS.platforms]
+    for label, choice in QUESTIONS["accelerator_strategy"]["choices"].items():
+        value = choice["value"] if isinstance(choice, dict) else choice
+        reasons.append((label, answer_checks.strategy_unavailable(value, answers)))
+    for name, variant in FACTS.variants.items():
+        label = f"{variant.label} ({name})"
+        reasons.append((label, answer_checks.variant_unavailable(name, "accelerator", answers)))
+        for os_name in ("linux", "windows"):
+            reasons.append((label, answer_checks.os_accelerator(name, os_name, answers)))
+    return [(label, reason) for label, reason in reasons if reason]
+
+
+def test_greyed_out_choices_fit_one_line() -> None:
+    seen = 0
+    for release in FACTS.releases:
+        for platforms in PLATFORM_SETS.values():
+            answers = {
+                "torch_min": release.minor,
+                "python_min": release.python[-1],
+                "python_max": release.python[-1],
+                "platforms": list(platforms),
+            }
+            for label, reason in _choice_reasons(answers):
+                assert isinstance(reason, answer_checks.Problem), (label, reason)
+                assert len(label) + len(reason.short) + CHOICE_FRAME <= WIDTH, (label, reason.short)
+                seen += 1
+    assert seen
+
+
+def test_message_after_copy_lists_the_next_steps(render, capfd: pytest.CaptureFixture) -> None:
+    project = render({"accelerator_strategy": "extras", "layout": "workspace"}, fresh=True)
+    message = capfd.readouterr().err
+    steps = [f"cd {project}", "git init", "uv lock", "git commit", "uv sync --all-packages --extra"]
+    positions = [message.find(step) for step in steps]
+    assert -1 not in positions and positions == sorted(positions), message
