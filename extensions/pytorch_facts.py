@@ -183,7 +183,7 @@ def _platform(name: str, data: dict, runtime: dict) -> Platform:
 def _release(data: dict) -> Release:
     return Release(
         torch=data["torch"],
-        date=data["date"],
+        date=data.get("date", ""),
         python=tuple(data["python"]),
         index_python=tuple(data.get("index_python", ())),
         torchvision=data["torchvision"],

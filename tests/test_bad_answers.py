@@ -453,17 +453,7 @@ def data_value(value) -> str:
 
 
 def run_copier(data: dict, dst: Path, env: dict[str, str], *, trust: bool = True) -> tuple[int, str]:
-    # --vcs-ref HEAD: the working tree (uncommitted changes included), not the newest tag.
-    command = [
-        sys.executable,
-        "-m",
-        "copier",
-        "copy",
-        "--vcs-ref",
-        "HEAD",
-        *(["--trust"] if trust else []),
-        "--defaults",
-    ]
+    command = [sys.executable, "-m", "copier", "copy", *(["--trust"] if trust else []), "--defaults"]
     for key, value in data.items():
         command += ["--data", f"{key}={data_value(value)}"]
     # The working tree, as the other tests render it (tests/conftest.py's snapshot, else the
