@@ -29,6 +29,7 @@ class TemplateText:
     copier_yml: str
     facts_toml: str
     facts_py: str
+    extensions_toml: str = ""  # extensions/compiled_extensions.toml ("" before it existed)
 
 
 def _optional_packages(facts_py: str) -> list[str]:
@@ -49,7 +50,9 @@ def facts_choices(text: TemplateText) -> dict[str, set[str]]:
         "torch_min": {".".join(release["torch"].split(".")[:2]) for release in facts["releases"]},
         "python_min": pythons,
         "python_max": pythons,
-        "torch_packages": set(_optional_packages(text.facts_py)),
+        # torchvision/torchaudio, and the companion packages of the facts (torchcodec, ...).
+        "torch_packages": {*_optional_packages(text.facts_py), *facts.get("companions", {})},
+        "compiled_extensions": set(tomllib.loads(text.extensions_toml or "").get("extensions", {})),
         "platforms": set(facts["platforms"]),
         "accelerator": variants,
         "accelerators": variants,

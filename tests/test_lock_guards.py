@@ -156,13 +156,15 @@ def test_a_companion_left_on_pypi_fails_the_lock_proof(
         f'for package in [p for p in served if p != "{companion}"]:',
     )
     newest = FACTS.newest
+    wheels_for = FACTS.companions[companion].python
+    pythons = [m for m in newest.python if not wheels_for or m in wheels_for]  # minors it has wheels for
     answers = {
         **ANSWERS,
         "accelerator": variant,
         "torch_packages": ["torchvision", companion],
         "torch_min": newest.minor,
-        "python_min": newest.python[0],
-        "python_max": newest.python[-1],
+        "python_min": pythons[0],
+        "python_max": pythons[-1],
     }
     result = copie.copy(extra_answers={**answers, "pytorch_index_url": pytorch_index}, template_dir=template)
     assert result.exit_code == 0, result.exception

@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,9 @@ from template_versions import (
 
 FACTS_TOML = "extensions/pytorch_facts.toml"
 FACTS_PY = "extensions/pytorch_facts.py"
+EXTENSIONS_TOML = "extensions/compiled_extensions.toml"
+# The files TemplateText holds, in its field order.
+TEMPLATE_TEXT_FILES = ("copier.yml", FACTS_TOML, FACTS_PY, EXTENSIONS_TOML)
 
 
 @pytest.fixture(autouse=True)
@@ -61,11 +65,11 @@ def newest() -> Release:
 
 
 def working_tree_text() -> TemplateText:
-    return TemplateText(*((REPO_ROOT / p).read_text(encoding="utf-8") for p in ("copier.yml", FACTS_TOML, FACTS_PY)))
+    return TemplateText(*((REPO_ROOT / p).read_text(encoding="utf-8") for p in TEMPLATE_TEXT_FILES))
 
 
 def text_at(commit: str) -> TemplateText:
-    return TemplateText(*(read_at(REPO_ROOT, commit, p) or "" for p in ("copier.yml", FACTS_TOML, FACTS_PY)))
+    return TemplateText(*(read_at(REPO_ROOT, commit, p) or "" for p in TEMPLATE_TEXT_FILES))
 
 
 # --- the release record --------------------------------------------------------------------
@@ -262,21 +266,21 @@ def test_removing_a_choice_without_a_migration_fails_the_check() -> None:
     assert "gitlab" in choices_of(current)["ci"]
     oldest = load_facts().releases[-1].minor
 
-    no_gitlab = TemplateText(_without_ci_choice(current.copier_yml, "gitlab"), current.facts_toml, current.facts_py)
+    no_gitlab = replace(current, copier_yml=_without_ci_choice(current.copier_yml, "gitlab"))
     assert uncovered_removals(current, no_gitlab, released) == ["ci: 'gitlab' removed since 0.1.0 without a migration"]
-    no_oldest = TemplateText(current.copier_yml, _without_oldest_release(current.facts_toml), current.facts_py)
+    no_oldest = replace(current, facts_toml=_without_oldest_release(current.facts_toml))
     assert f"torch_min: '{oldest}' removed since 0.1.0 without a migration" in uncovered_removals(
         current, no_oldest, released
     )
 
     # A migration for a later release that renames the answer covers the removal...
     migrated = no_gitlab.copier_yml + RENAME_MIGRATION.format(question="ci", old="gitlab", new="none")
-    assert uncovered_removals(current, TemplateText(migrated, current.facts_toml, current.facts_py), released) == []
+    assert uncovered_removals(current, replace(current, copier_yml=migrated), released) == []
     # ...one for the release the choice was still in does not, nor one for another question.
     stale = migrated.replace("v99.0.0", "v0.1.0")
-    assert uncovered_removals(current, TemplateText(stale, current.facts_toml, current.facts_py), released)
+    assert uncovered_removals(current, replace(current, copier_yml=stale), released)
     other = no_gitlab.copier_yml + RENAME_MIGRATION.format(question="layout", old="gitlab", new="none")
-    assert uncovered_removals(current, TemplateText(other, current.facts_toml, current.facts_py), released)
+    assert uncovered_removals(current, replace(current, copier_yml=other), released)
 
 
 def test_rename_choice_migration_rewrites_single_and_multiselect_answers(tmp_path: Path) -> None:
@@ -362,8 +366,8 @@ def test_what_the_check_calls_covered_is_what_copier_carries_over(tmp_path: Path
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
     facts = working_tree_text()
     problems = uncovered_removals(
-        TemplateText(v1, facts.facts_toml, facts.facts_py),
-        TemplateText(v2, facts.facts_toml, facts.facts_py),
+        replace(facts, copier_yml=v1),
+        replace(facts, copier_yml=v2),
         Version("1.0.0"),
     )
     if with_migration:

@@ -81,7 +81,7 @@ def test_the_weekly_live_job_checks_facts_and_locks_and_reports_an_issue() -> No
     workflow = load(REPO_ROOT / ".github/workflows/live-index.yml")
     assert [entry["cron"] for entry in workflow[True]["schedule"]]
     runs = [s.get("run", "") for s in workflow["jobs"]["live"]["steps"]]
-    assert "uv run python -m tools.facts check" in runs
+    assert "uv run python -m tools.facts check --require-reachable" in runs
     assert "uv run pytest --live-index -m lock" in runs
     report = workflow["jobs"]["report"]
     assert report["needs"] == "live" and report["if"] == "failure()"
