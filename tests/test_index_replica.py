@@ -24,6 +24,16 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 from pytorch_facts import load_facts
 
+FACTS = load_facts()
+NEWEST = FACTS.newest
+# A GPU variant of the newest release with wheels for both Linux machines and Windows.
+WIDE = next(
+    v
+    for v in NEWEST.variants
+    if FACTS.variants[v].kind != "cpu"
+    and {"linux-x86_64", "linux-aarch64", "windows-x86_64"} <= set(FACTS.variants[v].platforms)
+)
+TOP = "cp" + NEWEST.python[-1].replace(".", "")  # the newest release's newest Python
 LINK = re.compile(r'<a href="\.\./\.\./files/([^"#]+)#sha256=([0-9a-f]{64})"([^>]*)>([^<]+)</a>')
 DEFAULT_UV_CACHE = Path("/tmp/torch-uv-template-uv-cache")
 
@@ -50,12 +60,13 @@ def project_pages(replica: Path) -> list[Path]:
 
 def test_tree_has_the_expected_wheels(replica: Path) -> None:
     facts = load_facts()
-    cu130 = links(replica / "cu130" / "torch" / "index.html")
-    assert "torch-2.15.0+cu130-cp312-cp312-win_amd64.whl" in cu130
-    assert "torch-2.15.0+cu130-cp312-cp312-manylinux_2_28_x86_64.whl" in cu130
-    assert "torch-2.15.0+cu130-cp315-cp315-manylinux_2_28_aarch64.whl" in cu130
-    assert "torchvision-0.29.2+cu130-cp312-cp312-win_amd64.whl" in links(replica / "cu130/torchvision/index.html")
-    assert not any("macosx" in name for name in cu130)
+    wide = links(replica / WIDE / "torch" / "index.html")
+    assert f"torch-{NEWEST.torch}+{WIDE}-cp312-cp312-win_amd64.whl" in wide
+    assert f"torch-{NEWEST.torch}+{WIDE}-cp312-cp312-manylinux_2_28_x86_64.whl" in wide
+    assert f"torch-{NEWEST.torch}+{WIDE}-{TOP}-{TOP}-manylinux_2_28_aarch64.whl" in wide
+    torchvision = f"torchvision-{NEWEST.torchvision}+{WIDE}-cp312-cp312-win_amd64.whl"
+    assert torchvision in links(replica / WIDE / "torchvision" / "index.html")
+    assert not any("macosx" in name for name in wide)
     for release in facts.releases:
         for variant in release.variants:
             names = links(replica / variant / "torch" / "index.html")
@@ -64,10 +75,10 @@ def test_tree_has_the_expected_wheels(replica: Path) -> None:
                 for python in release.python:
                     cp = "cp" + python.replace(".", "")
                     assert f"torch-{release.torch}+{variant}-{cp}-{cp}-{tag}.whl" in names
-    projects = re.findall(r'<a href="([^"]+)/">', (replica / "cu130" / "index.html").read_text())
-    companions = [name for name, c in facts.companions.items() if c.on_index_of(facts.variants["cu130"])]
+    projects = re.findall(r'<a href="([^"]+)/">', (replica / WIDE / "index.html").read_text())
+    companions = [name for name, c in facts.companions.items() if c.on_index_of(facts.variants[WIDE])]
     assert projects == sorted(["torch", "torchaudio", "torchvision", *companions])
-    assert 'href="cu130/"' in (replica / "index.html").read_text()
+    assert f'href="{WIDE}/"' in (replica / "index.html").read_text()
 
 
 def test_no_rocm_wheels_for_windows(replica: Path) -> None:
@@ -86,9 +97,13 @@ def test_cpu_index_has_macos_wheels_without_local_version(replica: Path) -> None
         assert f"torch-{release.torch}-cp312-cp312-{release.macos_arm64_tag}.whl" in names
         assert f"torch-{release.torch}+cpu-cp312-cp312-win_amd64.whl" in names
     assert not any("macosx" in name and "+" in name for name in names)
-    assert "torch-2.11.0-cp312-cp312-macosx_11_0_arm64.whl" in names
-    assert "torch-2.2.2-cp312-cp312-macosx_10_9_x86_64.whl" in names  # the Intel Mac's last release
-    assert "torchaudio-2.11.0-cp312-cp312-macosx_11_0_arm64.whl" in links(replica / "cpu/torchaudio/index.html")
+    intel = facts.platforms["macos-x86_64"]
+    last = intel.last_release
+    assert f"torch-{last['torch']}-cp312-cp312-{intel.wheel_tag}.whl" in names  # the Intel Mac's last release
+    audio = links(replica / "cpu/torchaudio/index.html")
+    for release in facts.releases:
+        if release.torchaudio and "3.12" in release.python:
+            assert f"torchaudio-{release.torchaudio}-cp312-cp312-{release.macos_arm64_tag}.whl" in audio
 
 
 def test_triton_companions_on_their_indexes(replica: Path) -> None:
@@ -114,9 +129,6 @@ def test_triton_companions_on_their_indexes(replica: Path) -> None:
             if variant.kind == "cpu":
                 assert not {"triton", "cuda-toolkit"} & set(by_name)
     assert checked
-    assert "triton_rocm-3.9.0-cp312-cp312-manylinux_2_28_x86_64.whl" in links(
-        replica / "rocm7.14/triton-rocm/index.html"
-    )
 
 
 def test_metadata_parses_and_matches_the_wheels(replica: Path) -> None:
@@ -127,14 +139,22 @@ def test_metadata_parses_and_matches_the_wheels(replica: Path) -> None:
         assert wheel.name.startswith(f"{str(metadata.name).replace('-', '_')}-{metadata.version}-")
         with zipfile.ZipFile(wheel) as archive:
             assert archive.read(f"{wheel.name.split('-')[0]}-{metadata.version}.dist-info/METADATA") == data
-    sample = replica / FILES / "torchvision-0.29.2+cu130-cp312-cp312-win_amd64.whl"
-    metadata = Metadata.from_email(_metadata(sample))
-    assert [str(r) for r in metadata.requires_dist or []] == ["torch>=2.14.0", "numpy", "pillow!=8.3.*,>=5.3.0"]
-    assert str(metadata.requires_python) == ">=3.11"
-    pinned = Metadata.from_email(
-        _metadata(replica / FILES / "torchvision-0.28.0+rocm7.2-cp312-cp312-manylinux_2_28_x86_64.whl")
-    )
-    assert "torch==2.13.0+rocm7.2" in [str(r) for r in pinned.requires_dist or []]
+    # torchvision pins its torch; where releases share its minor, it says torch>= their lowest.
+    for release in FACTS.releases:
+        for variant in release.variants:
+            sample = (
+                replica / FILES / f"torchvision-{release.torchvision}+{variant}-cp312-cp312-manylinux_2_28_x86_64.whl"
+            )
+            if not sample.exists():
+                continue
+            metadata = Metadata.from_email(_metadata(sample))
+            minor = Version(release.torchvision).release[:2]
+            sharing = [r for r in FACTS.releases if r.torchvision and Version(r.torchvision).release[:2] == minor]
+            lowest = min(Version(r.minor) for r in sharing)
+            pin = f"torch>={lowest}.0" if len(sharing) > 1 else f"torch=={release.torch}+{variant}"
+            assert [str(r) for r in metadata.requires_dist or []] == [pin, "numpy", "pillow!=8.3.*,>=5.3.0"]
+            same = [m for r in FACTS.releases if r.torchvision == release.torchvision for m in r.python]
+            assert str(metadata.requires_python) == f">={min(same, key=Version)}"
 
 
 def test_wheels_are_valid(replica: Path) -> None:
@@ -186,8 +206,9 @@ def test_builds_are_deterministic_and_reused(replica: Path, tmp_path: Path) -> N
 def test_wheelhouse_replaces_and_adds(tmp_path: Path) -> None:
     wheelhouse = tmp_path / "wheelhouse"
     wheelhouse.mkdir()
-    replaced = "torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl"
-    added = "torch-2.10.0+cu126-cp311-cp311-manylinux_2_28_x86_64.whl"
+    release = next(r for r in FACTS.releases if "cpu" in r.variants and "3.11" in r.python)
+    replaced = f"torch-{release.torch}+cpu-cp311-cp311-manylinux_2_28_x86_64.whl"
+    added = f"torch-1.0.0+{WIDE}-cp311-cp311-manylinux_2_28_x86_64.whl"  # no such generated wheel
     for name in (replaced, added):
         version = name.split("-")[1]
         metadata = f"Metadata-Version: 2.4\nName: torch\nVersion: {version}\nRequires-Python: >=3.9\n"
@@ -197,19 +218,19 @@ def test_wheelhouse_replaces_and_adds(tmp_path: Path) -> None:
             archive.writestr("torch/real.py", "")
         (wheelhouse / name).write_bytes(buffer.getvalue())
     root = build_replica(tmp_path / "whl", wheelhouse=wheelhouse)
-    for name, variant in ((replaced, "cpu"), (added, "cu126")):
+    for name, variant in ((replaced, "cpu"), (added, WIDE)):
         sha, attributes = links(root / variant / "torch" / "index.html")[name]
         assert sha == hashlib.sha256((wheelhouse / name).read_bytes()).hexdigest()
         assert 'data-requires-python="&gt;=3.9"' in attributes
         assert (root / FILES / name).read_bytes() == (wheelhouse / name).read_bytes()
         assert b"Requires-Python: >=3.9" in (root / FILES / f"{name}.metadata").read_bytes()
-    assert "torch-2.13.0+cpu-cp312-cp312-manylinux_2_28_x86_64.whl" in links(root / "cpu/torch/index.html")
+    assert f"torch-{release.torch}+cpu-cp312-cp312-manylinux_2_28_x86_64.whl" in links(root / "cpu/torch/index.html")
 
 
 def test_served_over_http(server: ReplicaServer, replica: Path) -> None:
     assert server.base_url.startswith("http://127.0.0.1:")
-    index = replica_index_url(server.base_url, "cu130")
-    assert index == server.index_url("cu130")
+    index = replica_index_url(server.base_url, WIDE)
+    assert index == server.index_url(WIDE)
     page = urllib.request.urlopen(f"{index}/torch/", timeout=10)
     assert page.headers["Content-Type"].startswith("text/html")
     html = page.read().decode()
@@ -227,7 +248,7 @@ def test_served_over_http(server: ReplicaServer, replica: Path) -> None:
 
 @pytest.mark.lock
 def test_uv_locks_against_the_replica(server: ReplicaServer, tmp_path: Path) -> None:
-    """The real uv resolves torch 2.15.0 from the replica's cu130 index for Linux and Windows."""
+    """The real uv resolves the newest torch from the replica's index of a GPU variant for Linux and Windows."""
     facts = load_facts()
     python = _interpreter("3.12")
     uv = _uv()
@@ -238,19 +259,19 @@ def test_uv_locks_against_the_replica(server: ReplicaServer, tmp_path: Path) -> 
 name = "probe"
 version = "0.1.0"
 requires-python = ">=3.12"
-dependencies = ["torch==2.15.0"]
+dependencies = ["torch=={NEWEST.torch}"]
 
 [tool.uv]
 environments = [{listed}]
 required-environments = [{listed}]
 
 [[tool.uv.index]]
-name = "pytorch-cu130"
-url = "{server.index_url("cu130")}"
+name = "pytorch-{WIDE}"
+url = "{server.index_url(WIDE)}"
 explicit = true
 
 [tool.uv.sources]
-torch = {{ index = "pytorch-cu130" }}
+torch = {{ index = "pytorch-{WIDE}" }}
 """,
         encoding="utf-8",
     )
@@ -265,11 +286,9 @@ torch = {{ index = "pytorch-cu130" }}
     )
     assert result.returncode == 0, result.stderr
     lock = (tmp_path / "uv.lock").read_text()
-    assert 'version = "2.15.0+cu130"' in lock
-    assert (
-        "torch-2.15.0%2Bcu130-cp312-cp312-win_amd64.whl" in lock
-        or "torch-2.15.0+cu130-cp312-cp312-win_amd64.whl" in lock
-    )
+    assert f'version = "{NEWEST.torch}+{WIDE}"' in lock
+    windows = f"torch-{NEWEST.torch}+{WIDE}-cp312-cp312-win_amd64.whl"
+    assert windows in lock or windows.replace("+", "%2B") in lock
     assert 'name = "triton"' in lock and 'name = "cuda-toolkit"' in lock
 
 
