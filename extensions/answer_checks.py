@@ -37,11 +37,10 @@ import unicodedata
 from urllib.parse import urlsplit
 
 import compiled_extensions
-from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 from pytorch_facts import TORCH_FAMILY, Facts, load_facts
-from uv_config import INTEL_MAC, ConfigError, build_config
+from uv_config import INTEL_MAC, ConfigError, build_config, python_minors_between
 
 PEP508_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -307,9 +306,9 @@ def torch_package_unavailable(package: str, answers: dict, facts: Facts | None =
     release = facts.release(answers["torch_min"])
     companion = facts.companions.get(package)
     if companion is not None:
-        if release is not None and companion.torch and not SpecifierSet(companion.torch).contains(release.torch):
+        if release is not None and not companion.serves(release.torch):
             return f"torch_packages: {package} serves torch {companion.torch} only: drop it or raise torch_min"
-        span = [f"3.{m}" for m in range(Version(answers["python_min"]).minor, Version(answers["python_max"]).minor + 1)]
+        span = python_minors_between(answers["python_min"], answers["python_max"])
         missing = [m for m in span if companion.python and m not in companion.python]
         if missing:
             return (

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 FACTS_FILE = Path(__file__).with_name("pytorch_facts.toml")
@@ -77,6 +78,10 @@ class Companion:
 
     def on_index_of(self, variant: Variant) -> bool:
         return variant.kind in self.index_kinds
+
+    def serves(self, torch: str) -> bool:
+        """Whether it works with torch `torch` (a version), by its compatibility table."""
+        return not self.torch or SpecifierSet(self.torch).contains(torch)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from compiled_extensions import CompiledExtension, ExtensionPlan, plan_extensions
-from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 from pytorch_facts import Facts, Platform, Release, Variant, load_facts
 
@@ -185,7 +184,7 @@ class ConfigError(ValueError):
     """The answers ask for something no configuration can deliver."""
 
 
-def _python_range(python_min: str, python_max: str) -> list[str]:
+def python_minors_between(python_min: str, python_max: str) -> list[str]:
     low, high = Version(python_min), Version(python_max)
     return [f"3.{minor}" for minor in range(low.minor, high.minor + 1)] if low <= high else []
 
@@ -208,22 +207,23 @@ def variants_in_use(answers: dict) -> list[str]:
     return []
 
 
-def release_blockers(release: Release, answers: dict) -> list[str]:
+def release_blockers(release: Release, answers: dict, facts: Facts) -> list[str]:
     """Why `release` cannot serve the answers (empty when it can)."""
     blockers = []
     missing_variants = [name for name in variants_in_use(answers) if name not in release.variants]
     if missing_variants:
         verb = "is" if len(missing_variants) == 1 else "are"
         blockers.append(f"{' and '.join(missing_variants)} {verb} not published for torch {release.torch}")
-    facts = load_facts()
     for package in answers.get("torch_packages", []):
         companion = facts.companions.get(package)
         if companion is not None:
-            if companion.torch and not SpecifierSet(companion.torch).contains(release.torch):
+            if not companion.serves(release.torch):
                 blockers.append(f"{package} serves torch {companion.torch} only")
         elif not release.package_version(package):
             blockers.append(f"{package} has no release for torch {release.torch}")
-    missing_python = [m for m in _python_range(answers["python_min"], answers["python_max"]) if m not in release.python]
+    missing_python = [
+        m for m in python_minors_between(answers["python_min"], answers["python_max"]) if m not in release.python
+    ]
     if missing_python:
         blockers.append(f"torch {release.torch} has no wheels for Python {', '.join(missing_python)}")
     return blockers
@@ -234,7 +234,7 @@ def admitted_releases(answers: dict, facts: Facts) -> tuple[list[Release], Relea
     that does not (None when all do) and why."""
     admitted: list[Release] = []
     for release in facts.releases_from(answers["torch_min"]):
-        blockers = release_blockers(release, answers)
+        blockers = release_blockers(release, answers, facts)
         if blockers:
             return admitted, release, "; ".join(blockers)
         admitted.append(release)
@@ -349,8 +349,8 @@ def _requirements(
         else:
             lines.append(spec)
     for route in routes:
-        for companion in route.variant.triton_packages:
-            lines.append(companion + (f" ; {route.marker}" if route.marker else ""))
+        for triton in route.variant.triton_packages:
+            lines.append(triton + (f" ; {route.marker}" if route.marker else ""))
     return lines
 
 
@@ -440,7 +440,7 @@ def build_config(answers: dict, facts: Facts | None = None) -> TorchConfig:
         environments.append(marker)
         required.append(marker)
 
-    triton_packages = [companion for r in routes for companion in r.variant.triton_packages]
+    triton_packages = [triton for r in routes for triton in r.variant.triton_packages]
     constraints = []
     if intel_mac and intel_mac.get("numpy"):
         constraints.append(f"numpy{intel_mac['numpy']} ; {facts.platforms[INTEL_MAC].marker}")

@@ -111,7 +111,7 @@ def _apply(document, fact: Fact) -> bool:
     """Write one fact into the document; False when there is nothing to write."""
     kind, key, *rest = fact.path
     if kind == "releases" and not rest:
-        return _add_release(document, key, str(fact.observed))
+        return _add_release(document, str(fact.observed))
     table = _release_table(document, key) if kind == "releases" else document[kind][key]
     if table is None:
         return False
@@ -134,7 +134,7 @@ def _apply(document, fact: Fact) -> bool:
     return True
 
 
-def _add_release(document, minor: str, torch: str) -> bool:
+def _add_release(document, torch: str) -> bool:
     """A skeleton release for a torch minor PyPI has: the next pass fills it in."""
     release = tomlkit.table()
     release.update(
