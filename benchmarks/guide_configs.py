@@ -29,9 +29,10 @@ differs from the template's project:
 - the index URL is the same replica base URL the template is rendered with;
 - index names are `pytorch-<variant>` (the guide says `pytorch-rocm` for ROCm; names do not
   reach uv.lock) and extra names are the template's (`rocm7-2` for `rocm7.2`);
-- the ROCm snippets of the guide also list `pytorch-triton-rocm`, the companion of releases
-  before 2.11: the releases benchmarked pin `triton-rocm` only (extensions/pytorch_facts.toml)
-  and the index replica serves no `pytorch-triton-rocm`, so it is left out;
+- the ROCm snippets of the guide also list `pytorch-triton-rocm`, which installs the same
+  `triton` module as the `triton-rocm` ROCm torch requires: the template wires only the one torch
+  requires (extensions/pytorch_facts.toml) and the index replica serves no `pytorch-triton-rocm`,
+  so it is left out;
 - the project carries the template's dev dependency group (pytest, ruff), so both locks hold
   the same non-PyTorch packages.
 """

@@ -41,7 +41,6 @@ class Variant:
     label: str
     platforms: tuple[str, ...]
     triton: str | None
-    also_wired: tuple[str, ...]
     docker_image: str
     cuda: str | None
     rocm: str | None
@@ -55,7 +54,7 @@ class Variant:
     @property
     def triton_packages(self) -> tuple[str, ...]:
         """The triton packages that must come from this variant's index (none for CUDA/CPU)."""
-        return (self.triton, *self.also_wired) if self.triton else self.also_wired
+        return (self.triton,) if self.triton else ()
 
     @property
     def extra_name(self) -> str:
@@ -159,7 +158,6 @@ def _variant(name: str, data: dict) -> Variant:
         label=data["label"],
         platforms=tuple(data["platforms"]),
         triton=data.get("triton"),
-        also_wired=tuple(data.get("also_wired", ())),
         docker_image=data["docker_image"],
         cuda=data.get("cuda"),
         rocm=data.get("rocm"),

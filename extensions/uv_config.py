@@ -368,8 +368,6 @@ def _unconfirmed_note(variant: Variant, releases: list[Release], packages: list[
     companions = [p for p in packages if p in facts.companions and facts.companions[p].on_index_of(variant)]
     if companions:  # the indexes' companion builds are not known in detail (facts: unconfirmed)
         parts.append(f"its {'/'.join(companions)} builds")
-    if variant.also_wired:  # wired because uv's guide does; that the index has them is not known
-        parts.append(f"its {'/'.join(variant.also_wired)}")
     if variant.triton_packages and any("triton" in release.unconfirmed for release in releases):
         parts.append("the triton version")
     if not parts:

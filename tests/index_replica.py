@@ -34,8 +34,7 @@ Approximations (how the replica differs from the real indexes):
   cuda-bindings, and 2.14/2.15 say `triton~=` with a `python_full_version` bound;
 - ROCm builds require `<Variant.triton>==<Release.triton> ; platform_system == "Linux" and
   platform_machine == "x86_64"`; XPU builds `...; platform_system == "Linux" or
-  platform_system == "Windows"` (the real XPU marker is not confirmed); the `also_wired`
-  companions are on the index but not required;
+  platform_system == "Windows"` (the real XPU marker is not confirmed);
 - the triton companions (`triton-rocm`, `triton-xpu`) have no dependencies and Requires-Python
   is the lowest Python minor of the releases that pin them;
 - torchvision pins `torch==<release><local>` and torchaudio states no torch requirement, except
@@ -341,7 +340,7 @@ def _accelerator_requires(release: Release, variant: Variant) -> list[str]:
     marker = COMPANION_MARKERS.get(variant.kind)
     if variant.kind == "cuda" and variant.cuda:
         return [f"triton=={release.triton} ; {marker}", f"cuda-toolkit[cudart]=={variant.cuda}.* ; {marker}"]
-    if variant.triton and marker:  # only the first companion: also_wired ones are not required
+    if variant.triton and marker:
         return [f"{canonicalize_name(variant.triton)}=={release.triton} ; {marker}"]
     return []
 

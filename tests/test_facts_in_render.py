@@ -81,8 +81,8 @@ def test_no_numpy_constraint_without_intel_macs(copie) -> None:
     assert "constraint-dependencies" not in pyproject(render(copie))["tool"]["uv"]
 
 
-@pytest.mark.parametrize("variant", [name for name, v in FACTS.variants.items() if v.also_wired], ids=str)
-def test_every_companion_comes_from_the_variant_index(copie, variant: str) -> None:
+@pytest.mark.parametrize("variant", [name for name, v in FACTS.variants.items() if v.triton], ids=str)
+def test_the_triton_torch_requires_comes_from_the_variant_index_and_no_other(copie, variant: str) -> None:
     release = next(r for r in FACTS.releases if variant in r.variants)
     project = render(
         copie,
@@ -94,9 +94,13 @@ def test_every_companion_comes_from_the_variant_index(copie, variant: str) -> No
     )
     data = pyproject(project)
     names = [line.split(" ")[0] for line in data["project"]["dependencies"]]
-    for companion in FACTS.variants[variant].triton_packages:
-        assert companion in names
-        assert [s["index"] for s in data["tool"]["uv"]["sources"][companion]] == [f"pytorch-{variant}"]
+    triton = FACTS.variants[variant].triton
+    assert triton in names
+    assert [s["index"] for s in data["tool"]["uv"]["sources"][triton]] == [f"pytorch-{variant}"]
+    # Every triton package installs the same `triton` module: only the one torch requires is
+    # wired (a second one could overwrite it, or be missing from the index and fail the lock).
+    assert [name for name in names if "triton" in name] == [triton]
+    assert [name for name in data["tool"]["uv"]["sources"] if "triton" in name] == [triton]
 
 
 def unconfirmed_pairs() -> list[tuple[str, str]]:
@@ -144,8 +148,7 @@ def test_confirmed_builds_carry_no_unconfirmed_note() -> None:
                 "triton" in r.unconfirmed for r in config.releases
             )
             [index] = config.indexes
-            also_wired = FACTS.variants[variant].also_wired
-            expected_none = not unsure and not companions_unsure and not also_wired
+            expected_none = not unsure and not companions_unsure
             assert (index.unconfirmed is None) == expected_none, (release.minor, variant)
 
 

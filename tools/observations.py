@@ -364,8 +364,6 @@ def _observe_variant(index: SimpleIndex, name: str, facts: Facts) -> Iterator[Fa
             wanted = release.package_version(package)
             if wanted:
                 yield _presence(index, package, wanted, name, release)
-        for companion_name in variant.also_wired:
-            yield _presence(index, companion_name, "", name, release)
     for companion in facts.companions.values():
         if companion.on_index_of(variant) and any(name in r.variants for r in facts.releases):
             page = f"{index.base_url}/{companion.name}/"
