@@ -34,7 +34,7 @@ import keyword
 import re
 import sys
 import unicodedata
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import compiled_extensions
 from packaging.utils import canonicalize_name
@@ -194,6 +194,9 @@ def author_email(answer: str) -> str:
 
 # --- Index URLs ----------------------------------------------------------------------------
 
+# Characters RFC 3986 does not allow anywhere in a URL (they must be percent-encoded).
+URL_UNSAFE = frozenset('"\\<>^`{|}')
+
 
 def index_url(
     answer: str, question: str, *, required: bool, pytorch_index_url: str | None = None, facts: Facts | None = None
@@ -212,6 +215,14 @@ def index_url(
         )
     if any(c.isspace() for c in answer):
         return f"{question}: {answer!r} contains whitespace: give the index URL without spaces"
+    unsafe = sorted({c for c in answer if c in URL_UNSAFE})
+    if unsafe:
+        # RFC 3986 allows none of these raw in a URL, and some would end the TOML string the
+        # URL is written into: a real URL carries them percent-encoded.
+        return (
+            f"{question}: {answer!r} contains {' '.join(unsafe)}, which no URL may hold unencoded: "
+            f"give the URL percent-encoded (e.g. {quote(unsafe[0], safe='')} for {unsafe[0]})"
+        )
     try:
         parts = urlsplit(answer)
         parts.port  # noqa: B018 - raises ValueError on a malformed port

@@ -351,6 +351,20 @@ REFUSED = [
         "UV_INDEX_<NAME>_USERNAME / UV_INDEX_<NAME>_PASSWORD",
     ),
     case(
+        "pytorch-index-with-a-quote",
+        {"pytorch_index_url": 'https://mirror.example.invalid/wh"l'},
+        "pytorch_index_url:",
+        'contains ", which no URL may hold unencoded',
+        "give the URL percent-encoded (e.g. %22",
+    ),
+    case(
+        "default-index-with-a-backslash",
+        {"default_index_url": "https://mirror.example.invalid/sim\\ple"},
+        "default_index_url:",
+        "which no URL may hold unencoded",
+        "(e.g. %5C",
+    ),
+    case(
         "pytorch-index-is-a-variant-index",
         {"pytorch_index_url": f"{MIRROR}/cpu"},
         "pytorch_index_url:",
