@@ -318,13 +318,17 @@ def torch_package_unavailable(package: str, answers: dict, facts: Facts | None =
     companion = facts.companions.get(package)
     if companion is not None:
         if release is not None and not companion.serves(release.torch):
-            return f"torch_packages: {package} serves torch {companion.torch} only: drop it or raise torch_min"
+            return Problem(
+                f"torch_packages: {package} serves torch {companion.torch} only: drop it or raise torch_min",
+                f"serves torch {companion.torch} only",
+            )
         span = python_minors_between(answers["python_min"], answers["python_max"])
         missing = [m for m in span if companion.python and m not in companion.python]
         if missing:
-            return (
+            return Problem(
                 f"torch_packages: {package} has wheels for Python {_minor_span(companion.python)} only, not "
-                f"{', '.join(missing)}: drop it or set python_max to {companion.python[-1]}"
+                f"{', '.join(missing)}: drop it or set python_max to {companion.python[-1]}",
+                f"wheels for Python {_minor_span(companion.python)} only",
             )
         return ""
     if release is not None and not release.package_version(package):
@@ -343,9 +347,10 @@ def platform_unavailable(platform: str, answers: dict, facts: Facts | None = Non
     chosen = [facts.companions[p] for p in answers.get("torch_packages", []) if p in facts.companions]
     without = " and ".join(c.name for c in chosen if platform not in c.platforms)
     if without:
-        return (
+        return Problem(
             f"platforms: {platform}: {without} has no wheels for it: "
-            f"drop {platform} or drop {without} from torch_packages"
+            f"drop {platform} or drop {without} from torch_packages",
+            f"{without} has no wheels for it",
         )
     last = facts.platforms[platform].last_release
     if platform == INTEL_MAC and last and Version(answers["python_min"]) > Version(last["python"][-1]):

@@ -19,7 +19,7 @@ import pytest
 import yaml
 from answer_matrix import PLATFORM_SETS
 from conftest import REPO_ROOT
-from pytorch_facts import OPTIONAL_PACKAGES, load_facts
+from pytorch_facts import load_facts
 
 FACTS = load_facts()
 QUESTIONS = yaml.safe_load((REPO_ROOT / "copier.yml").read_text())
@@ -72,7 +72,7 @@ def test_help_texts_fit_one_line() -> None:
 def _choice_reasons(answers: dict) -> list[tuple[str, str]]:
     """(label, reason) of every greyed-out choice for `answers`."""
     reasons = [(minor, answer_checks.python_unavailable(minor, "python_max", answers)) for minor in FACTS.python_minors]
-    reasons += [(p, answer_checks.torch_package_unavailable(p, answers)) for p in OPTIONAL_PACKAGES]
+    reasons += [(p, answer_checks.torch_package_unavailable(p, answers)) for p in FACTS.optional_packages]
     reasons += [(FACTS.platforms[p].label, answer_checks.platform_unavailable(p, answers)) for p in FACTS.platforms]
     for label, choice in QUESTIONS["accelerator_strategy"]["choices"].items():
         value = choice["value"] if isinstance(choice, dict) else choice
@@ -89,16 +89,19 @@ def test_greyed_out_choices_fit_one_line() -> None:
     seen = 0
     for release in FACTS.releases:
         for platforms in PLATFORM_SETS.values():
-            answers = {
-                "torch_min": release.minor,
-                "python_min": release.python[-1],
-                "python_max": release.python[-1],
-                "platforms": list(platforms),
-            }
-            for label, reason in _choice_reasons(answers):
-                assert isinstance(reason, answer_checks.Problem), (label, reason)
-                assert len(label) + len(reason.short) + CHOICE_FRAME <= WIDTH, (label, reason.short)
-                seen += 1
+            # With every companion chosen too: their reasons grey out platforms and Pythons.
+            for torch_packages in ([], FACTS.optional_packages):
+                answers = {
+                    "torch_min": release.minor,
+                    "python_min": release.python[-1],
+                    "python_max": release.python[-1],
+                    "platforms": list(platforms),
+                    "torch_packages": torch_packages,
+                }
+                for label, reason in _choice_reasons(answers):
+                    assert isinstance(reason, answer_checks.Problem), (label, reason)
+                    assert len(label) + len(reason.short) + CHOICE_FRAME <= WIDTH, (label, reason.short)
+                    seen += 1
     assert seen
 
 
