@@ -39,8 +39,8 @@ from urllib.parse import quote, urlsplit
 import compiled_extensions
 from packaging.utils import canonicalize_name
 from packaging.version import Version
-from pytorch_facts import TORCH_FAMILY, Facts, load_facts
-from uv_config import INTEL_MAC, ConfigError, build_config, python_minors_between
+from pytorch_facts import TORCH_FAMILY, Facts, Sdk, load_facts
+from uv_config import INTEL_MAC, ConfigError, build_config, python_minors_between, variants_in_use
 
 PEP508_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -525,6 +525,43 @@ def accelerators(answer: list[str], answers: dict, facts: Facts | None = None) -
     return next(filter(None, (variant_unavailable(v, "accelerators", answers, facts) for v in answer)), "")
 
 
+# --- GPU targets of an SDK torch installs as wheels (rocm_gpu_targets) ---------------------
+
+
+def sdk_of_question(question: str, facts: Facts | None = None) -> Sdk:
+    """`rocm_gpu_targets` -> the facts' `rocm` SDK."""
+    return _facts(facts).sdks[question.removesuffix("_gpu_targets")]
+
+
+def gpu_targets_asked(question: str, answers: dict, facts: Facts | None = None) -> bool:
+    """Whether a variant in use has its torch require the SDK `question` picks targets of."""
+    facts = _facts(facts)
+    sdk = sdk_of_question(question, facts)
+    in_use = [facts.variants[name] for name in variants_in_use(answers) if name in facts.variants]
+    return any(variant.sdk and variant.sdk.sdk == sdk for variant in in_use)
+
+
+def gpu_targets(question: str):
+    def check(answer, answers: dict, facts: Facts | None = None) -> str:
+        sdk = sdk_of_question(question, facts)
+        if not gpu_targets_asked(question, answers, facts):
+            return ""
+        if not isinstance(answer, list) or not answer:
+            return (
+                f"{question}: no GPU target chosen: choose the targets of the GPUs the project runs on "
+                f"(`rocminfo` names them, e.g. {sdk.targets[-2]}), or all of them"
+            )
+        unknown = [target for target in answer if target not in sdk.targets]
+        if unknown:
+            return (
+                f"{question}: {_listing(unknown)} is not a GPU target the {sdk.label} has device libraries "
+                f"for: choose among {_listing(sdk.targets)}"
+            )
+        return ""
+
+    return check
+
+
 # --- Compiled extensions -------------------------------------------------------------------
 
 
@@ -618,6 +655,7 @@ QUESTION_CHECKS = {
     "pytorch_index_url": _index_urls("pytorch_index_url"),
     "default_index_url": _index_urls("default_index_url"),
     "docker": docker,
+    "rocm_gpu_targets": gpu_targets("rocm_gpu_targets"),
 }
 CHOICE_CHECKS = {"accelerator_strategy": strategy_unavailable}
 

@@ -127,6 +127,19 @@ def compiled_extension_choices(context) -> str:
 
 
 @pass_context
+def gpu_targets_asked(context, question: str) -> bool:
+    return answer_checks.gpu_targets_asked(question, _answers(context))
+
+
+@pass_context
+def gpu_target_choices(context, question: str, defaults: bool = False) -> str:
+    """The GPU targets of the SDK `question` picks for (ROCm's gfx names), or with `defaults`
+    all of them: torch's own choice (device-all)."""
+    targets = answer_checks.sdk_of_question(question).targets
+    return json.dumps(list(targets)) if defaults else _choices_json((target, target) for target in targets)
+
+
+@pass_context
 def python_choices(context, question: str) -> str:
     """Choices for python_min / python_max; minors torch_min cannot serve carry their reason."""
     answers = _answers(context)
@@ -193,6 +206,8 @@ class TorchUvExtension(Extension):
             torch_package_choices=torch_package_choices,
             compiled_extension_choices=compiled_extension_choices,
             python_choices=python_choices,
+            gpu_targets_asked=gpu_targets_asked,
+            gpu_target_choices=gpu_target_choices,
             default_strategy=default_strategy,
             answer_problem=answer_problem,
             torch_config=torch_config,

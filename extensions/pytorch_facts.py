@@ -35,6 +35,74 @@ class Platform:
 
 
 @dataclass(frozen=True)
+class Sdk:
+    """An SDK torch requires as wheels that only its variant's index serves (ROCm from 7.14).
+
+    `selector[extras]` pulls in the rest: `requires` always, `extras[extra]` per extra, and one
+    device package per GPU target (`target_extra` selects it, `all_targets_extra` all of them).
+    """
+
+    name: str
+    label: str
+    selector: str
+    torch_extras: tuple[str, ...]
+    requires: tuple[str, ...]
+    extras: dict[str, tuple[str, ...]]
+    all_targets_extra: str
+    target_extra: str  # "device-{target}"
+    target_package: str  # "rocm-sdk-device-{target}"
+    target_requires: tuple[str, ...]
+    targets: tuple[str, ...]
+    target_sizes_mb: dict[str, float]
+
+    def extras_for(self, targets: list[str] | tuple[str, ...] | None) -> list[str]:
+        """The selector's extras that install `targets` (None or every target: torch's own)."""
+        if targets is None or set(targets) >= set(self.targets):
+            return list(self.torch_extras)
+        chosen = [t for t in self.targets if t in targets]
+        kept = [e for e in self.torch_extras if e != self.all_targets_extra]
+        return [*kept, *(self.target_extra.format(target=t) for t in chosen)]
+
+    def packages_for(self, extras: list[str]) -> list[str]:
+        """Every package `selector[extras]` installs, the selector first."""
+        packages = [self.selector, *self.requires]
+        for extra in extras:
+            if extra == self.all_targets_extra:
+                packages += [self.target_package.format(target=t) for t in self.targets]
+            elif extra in self.extras:
+                packages += self.extras[extra]
+            else:
+                target = self.target_of(extra)
+                packages.append(self.target_package.format(target=target))
+        return list(dict.fromkeys(packages))
+
+    def target_of(self, extra: str) -> str:
+        """`device-gfx1100` -> `gfx1100` (a KeyError for an extra naming no target)."""
+        prefix, _, suffix = self.target_extra.partition("{target}")
+        target = extra.removeprefix(prefix).removesuffix(suffix) if extra.startswith(prefix) else ""
+        if target not in self.targets:
+            raise KeyError(f"{self.selector} has no extra {extra!r}")
+        return target
+
+
+@dataclass(frozen=True)
+class VariantSdk:
+    """The SDK a variant's torch requires, at the version its index serves."""
+
+    sdk: Sdk
+    version: str  # "7.14.0"
+
+    @property
+    def specifier(self) -> str:
+        """torch's pin: the SDK's release series, `==7.14.*`."""
+        return "==" + ".".join(self.version.split(".")[:2]) + ".*"
+
+    def requirement(self, targets: list[str] | tuple[str, ...] | None = None) -> str:
+        """`rocm[libraries,device-all]==7.14.*` (torch's own for all targets)."""
+        return f"{self.sdk.selector}[{','.join(self.sdk.extras_for(targets))}]{self.specifier}"
+
+
+@dataclass(frozen=True)
 class Variant:
     name: str
     kind: str
@@ -46,6 +114,7 @@ class Variant:
     rocm: str | None
     driver_linux: str | None
     driver_windows: str | None
+    sdk: VariantSdk | None = None
 
     @property
     def index_name(self) -> str:
@@ -117,6 +186,7 @@ class Facts:
     unconfirmed: dict[str, str]
     preferred_variants: tuple[str, ...]  # the default accelerator's order of preference
     companions: dict[str, Companion]
+    sdks: dict[str, Sdk]
 
     @property
     def optional_packages(self) -> list[str]:
@@ -151,7 +221,8 @@ class Facts:
         )
 
 
-def _variant(name: str, data: dict) -> Variant:
+def _variant(name: str, data: dict, sdks: dict[str, Sdk]) -> Variant:
+    sdk = data.get("sdk")
     return Variant(
         name=name,
         kind=data["kind"],
@@ -163,6 +234,24 @@ def _variant(name: str, data: dict) -> Variant:
         rocm=data.get("rocm"),
         driver_linux=data.get("driver_linux"),
         driver_windows=data.get("driver_windows"),
+        sdk=VariantSdk(sdks[sdk["name"]], sdk["version"]) if sdk else None,
+    )
+
+
+def _sdk(name: str, data: dict) -> Sdk:
+    return Sdk(
+        name=name,
+        label=data["label"],
+        selector=data["selector"],
+        torch_extras=tuple(data["torch_extras"]),
+        requires=tuple(data["requires"]),
+        extras={extra: tuple(packages) for extra, packages in data["extras"].items()},
+        all_targets_extra=data["all_targets_extra"],
+        target_extra=data["target_extra"],
+        target_package=data["target_package"],
+        target_requires=tuple(data["target_requires"]),
+        targets=tuple(data["targets"]),
+        target_sizes_mb=dict(data.get("target_sizes_mb", {})),
     )
 
 
@@ -222,16 +311,18 @@ def read_facts(path: Path) -> Facts:
     """Parse a facts file, uncached (the facts tool rewrites the file it reads)."""
     data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     releases = sorted((_release(r) for r in data["releases"]), key=lambda r: Version(r.torch), reverse=True)
+    sdks = {name: _sdk(name, s) for name, s in data.get("sdks", {}).items()}
     return Facts(
         researched=data["researched"],
         default_index_url=data["default_index_url"],
         sources=data["sources"],
         platforms={name: _platform(name, p, data["runtime"][name]) for name, p in data["platforms"].items()},
-        variants={name: _variant(name, v) for name, v in data["variants"].items()},
+        variants={name: _variant(name, v, sdks) for name, v in data["variants"].items()},
         releases=tuple(releases),
         unconfirmed=data["unconfirmed"],
         companions={name: _companion(name, c) for name, c in data.get("companions", {}).items()},
         preferred_variants=tuple(data["preferred"]["variants"]),
+        sdks=sdks,
     )
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from compiled_extensions import CompiledExtension, ExtensionPlan, plan_extensions
 from packaging.version import Version
-from pytorch_facts import Facts, Platform, Release, Variant, load_facts
+from pytorch_facts import Facts, Platform, Release, Variant, VariantSdk, load_facts
 
 INTEL_MAC = "macos-x86_64"
 # What `docker run` needs to hand the container the GPU of each kind of build.
@@ -51,6 +51,44 @@ class Route:
     marker: str | None
     extra: str | None = None
     without_wheels: tuple[str, ...] = ()  # platforms it was chosen for that get PyPI's build
+
+
+@dataclass(frozen=True)
+class SdkWiring:
+    """The SDK one route's torch requires (ROCm 7.14's wheels) and the part of it installed."""
+
+    route: Route
+    sdk: VariantSdk
+    targets: tuple[str, ...]  # the GPU targets whose device libraries are installed
+
+    @property
+    def requirement(self) -> str:
+        return self.sdk.requirement(self.targets)
+
+    @property
+    def packages(self) -> list[str]:
+        """The selector and every package it pulls in: all index-only, all wired."""
+        return self.sdk.sdk.packages_for(self.sdk.sdk.extras_for(self.targets))
+
+    @property
+    def narrowed(self) -> bool:
+        """Fewer targets than torch asks for: torch's own requirement is overridden."""
+        return set(self.targets) < set(self.sdk.sdk.targets)
+
+    @property
+    def override(self) -> str:
+        return self.requirement + (f" ; {self.route.marker}" if self.route.marker else "")
+
+    @property
+    def dropped_sizes_mb(self) -> tuple[int, float]:
+        """(targets not installed, the MB known of their device wheels)."""
+        dropped = [t for t in self.sdk.sdk.targets if t not in self.targets]
+        return len(dropped), round(sum(self.sdk.sdk.target_sizes_mb.get(t, 0) for t in dropped), 1)
+
+
+def gpu_targets_answer(variant: Variant) -> str | None:
+    """The question that picks the GPU targets of `variant`'s SDK (`rocm_gpu_targets`)."""
+    return f"{variant.sdk.sdk.name}_gpu_targets" if variant.sdk else None
 
 
 @dataclass(frozen=True)
@@ -107,6 +145,7 @@ class TorchConfig:
     packages: list[str]  # torch family packages in use, torch first
     triton_packages: list[str]
     constraints: list[str]  # uv constraint-dependencies (limits without requiring)
+    sdks: list[SdkWiring]  # the SDKs routes' torch requires as index-only wheels
     # Companion packages (torchcodec, ...) a route's variant has no build of: PyPI's build there.
     companion_fallbacks: list[tuple[str, Variant]]
     builds: dict[tuple[str, str | None], Build]  # (platform, extra) -> what it installs
@@ -116,6 +155,15 @@ class TorchConfig:
     @property
     def newest(self) -> Release:
         return self.releases[-1]
+
+    @property
+    def overrides(self) -> list[str]:
+        """uv override-dependencies: torch's SDK requirement where fewer GPU targets are chosen."""
+        return [wiring.override for wiring in self.sdks if wiring.narrowed]
+
+    @property
+    def sdk_packages(self) -> list[str]:
+        return list(dict.fromkeys(package for wiring in self.sdks for package in wiring.packages))
 
     @property
     def compiled_extensions(self) -> list[CompiledExtension]:
@@ -332,9 +380,11 @@ def _requirements(
     packages: list[str],
     intel_mac: dict | None,
     routes: list[Route],
+    sdks: list[SdkWiring],
     facts: Facts,
 ) -> list[str]:
-    """Requirement strings for the torch family plus the triton companions of `routes`."""
+    """Requirement strings for the torch family plus the triton companions and the SDK
+    packages of `routes`."""
     not_intel_mac = "platform_machine != 'x86_64' or sys_platform != 'darwin'"
     lines = []
     for package in packages:
@@ -349,9 +399,24 @@ def _requirements(
         else:
             lines.append(spec)
     for route in routes:
+        marker = f" ; {route.marker}" if route.marker else ""
         for triton in route.variant.triton_packages:
-            lines.append(triton + (f" ; {route.marker}" if route.marker else ""))
+            lines.append(triton + marker)
+        for wiring in [w for w in sdks if w.route is route]:
+            lines.append(wiring.requirement + marker)
+            lines += [package + marker for package in wiring.packages[1:]]
     return lines
+
+
+def _sdk_wirings(routes: list[Route], answers: dict) -> list[SdkWiring]:
+    wirings = []
+    for route in routes:
+        sdk = route.variant.sdk
+        if sdk is not None:
+            chosen = answers.get(gpu_targets_answer(route.variant)) or sdk.sdk.targets
+            targets = tuple(t for t in sdk.sdk.targets if t in chosen)
+            wirings.append(SdkWiring(route, sdk, targets))
+    return wirings
 
 
 def _unconfirmed_note(variant: Variant, releases: list[Release], packages: list[str], facts: Facts) -> str | None:
@@ -404,10 +469,12 @@ def build_config(answers: dict, facts: Facts | None = None) -> TorchConfig:
         for r in routes
     ]
 
+    sdks = _sdk_wirings(routes, answers)
     sources: dict[str, list[Source]] = {}
     companion_fallbacks = []
     for route in routes:
-        served = [*packages, *route.variant.triton_packages]
+        sdk_packages = [p for wiring in sdks if wiring.route is route for p in wiring.packages]
+        served = [*packages, *route.variant.triton_packages, *sdk_packages]
         for package in [p for p in packages if p in facts.companions]:
             if not facts.companions[package].on_index_of(route.variant):
                 served.remove(package)
@@ -420,10 +487,10 @@ def build_config(answers: dict, facts: Facts | None = None) -> TorchConfig:
     conflicts: list[list[str]] = []
     if strategy == "extras":
         for route in routes:
-            extras[route.extra] = _requirements(releases, next_release, packages, intel_mac, [route], facts)
+            extras[route.extra] = _requirements(releases, next_release, packages, intel_mac, [route], sdks, facts)
         conflicts = [[route.extra for route in routes]] if len(routes) > 1 else []
     else:
-        requirements = _requirements(releases, next_release, packages, intel_mac, routes, facts)
+        requirements = _requirements(releases, next_release, packages, intel_mac, routes, sdks, facts)
 
     # The Python range lives in requires-python: uv drops a wheel from the lock when its tag is
     # outside requires-python (upper bound included), not when `environments` excludes it, and
@@ -462,6 +529,7 @@ def build_config(answers: dict, facts: Facts | None = None) -> TorchConfig:
         packages=packages,
         triton_packages=list(dict.fromkeys(triton_packages)),
         constraints=constraints,
+        sdks=sdks,
         companion_fallbacks=companion_fallbacks,
         builds=builds,
         intel_mac=intel_mac,
