@@ -435,6 +435,8 @@ def _unconfirmed_note(variant: Variant, releases: list[Release], packages: list[
         parts.append(f"its {'/'.join(companions)} builds")
     if variant.triton_packages and any("triton" in release.unconfirmed for release in releases):
         parts.append("the triton version")
+    if variant.sdk and f"{variant.sdk.sdk.name}-sdk-metadata" in facts.unconfirmed:
+        parts.append(f"the {variant.sdk.sdk.label} packages' requirements")
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"

@@ -115,3 +115,22 @@ def expected_release(answers: dict, facts: Facts | None = None) -> str:
         newest = release.torch
     assert newest is not None, "the answers admit no release (the template should have refused them)"
     return newest
+
+
+def expected_sdk_packages(answers: dict, variant: str, facts: Facts | None = None) -> list[str]:
+    """What the SDK torch requires on `variant`'s index installs (ROCm 7.14's wheels), the
+    selector first: for the GPU targets answered, else all of them (torch's own requirement)."""
+    facts = facts or load_facts()
+    sdk = facts.variants[variant].sdk if variant != PYPI else None
+    if sdk is None:
+        return []
+    return sdk.sdk.packages_for(sdk.sdk.extras_for(answers.get(f"{sdk.sdk.name}_gpu_targets")))
+
+
+def index_packages(facts: Facts | None = None) -> set[str]:
+    """Every package a PyTorch index may serve a project: the torch family, the tritons, the
+    companions and the SDK packages (all targets)."""
+    facts = facts or load_facts()
+    tritons = {t for v in facts.variants.values() for t in v.triton_packages}
+    sdks = {p for sdk in facts.sdks.values() for p in sdk.packages_for([sdk.all_targets_extra, *sdk.extras])}
+    return {"torch", "torchvision", "torchaudio", *tritons, *facts.companions, *sdks}

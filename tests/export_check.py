@@ -16,8 +16,10 @@ from expectations import (
     PYPI,
     expected_package_variant,
     expected_release,
+    expected_sdk_packages,
     expected_variant,
     extras_of,
+    index_packages,
     marker_environment,
 )
 from packaging.pylock import PackageWheel, Pylock
@@ -72,14 +74,13 @@ def verify_export(project: Path, answers: dict, index_base: str, facts: Facts, s
     variant's local version and a sha256. Returns the checks run."""
     release = expected_release(answers, facts)
     chosen = ["torch", *answers["torch_packages"]]
-    tritons = {t for v in facts.variants.values() for t in v.triton_packages}
     pythons = list(dict.fromkeys([answers["python_min"], answers["python_max"]]))
     checks = 0
     for extra in extras_of(answers):
         pylock = export_pylock(project, extra, selection)
         for package in pylock.packages:
             if package.index and package.index.startswith(index_base):
-                assert package.name in {*TORCH_FAMILY, *tritons, *facts.companions}, (
+                assert package.name in index_packages(facts), (
                     f"export --extra {extra}: {package.name} from a PyTorch index ({package.index})"
                 )
         for platform in answers["platforms"]:
@@ -91,10 +92,14 @@ def verify_export(project: Path, answers: dict, index_base: str, facts: Facts, s
                     continue  # the Intel-Mac environment stops at its last torch's Python
                 where = f"export{' --extra ' + extra if extra else ''}, {platform}, Python {python}"
                 installs = selected(pylock, platform, python, facts)
-                for name in [*chosen, *triton_packages]:
+                sdk = expected_sdk_packages(answers, variant, facts)
+                for name in [*chosen, *triton_packages, *sdk]:
                     package_variant = expected_package_variant(answers, name, platform, extra, facts)
                     assert name in installs, f"{where}: {name} missing from pylock.toml"
                     package, dist = installs[name]
+                    if sdk and name == sdk[0]:  # the SDK's selector is an sdist, built at install
+                        assert (package.index or "").rstrip("/") == f"{index_base}/{variant}", f"{where}: {name}"
+                        continue
                     assert isinstance(dist, PackageWheel), f"{where}: {name} is not a wheel ({dist})"
                     assert dist.hashes.get("sha256"), f"{where}: {name} wheel without sha256"
                     version = parse_wheel_filename(dist.filename)[1]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import io
 import os
 import re
@@ -174,15 +175,30 @@ def test_wheels_are_valid(replica: Path) -> None:
 
 
 def test_links_carry_true_hashes(replica: Path) -> None:
+    """Every file's sha256, its PEP 658 metadata hash (wheels; sdists have none) and its
+    Requires-Python where the distribution states one."""
+    dists = {
+        name: dist
+        for projects in replica_dists().values()
+        for files in projects.values()
+        for name, dist in files.items()
+    }
     seen = 0
     for page in project_pages(replica):
         for name, (sha, attributes) in links(page).items():
-            wheel = replica / FILES / name
-            assert hashlib.sha256(wheel.read_bytes()).hexdigest() == sha
-            metadata_sha = hashlib.sha256(Path(f"{wheel}.metadata").read_bytes()).hexdigest()
-            assert f'data-core-metadata="sha256={metadata_sha}"' in attributes
-            assert f'data-dist-info-metadata="sha256={metadata_sha}"' in attributes
-            assert 'data-requires-python="&gt;=3.' in attributes
+            archive = replica / FILES / name
+            assert hashlib.sha256(archive.read_bytes()).hexdigest() == sha
+            if dists[name].sdist:
+                assert not Path(f"{archive}.metadata").exists()
+                assert "data-core-metadata" not in attributes
+            else:
+                metadata_sha = hashlib.sha256(Path(f"{archive}.metadata").read_bytes()).hexdigest()
+                assert f'data-core-metadata="sha256={metadata_sha}"' in attributes
+                assert f'data-dist-info-metadata="sha256={metadata_sha}"' in attributes
+            if dists[name].requires_python:
+                assert f'data-requires-python="{html.escape(dists[name].requires_python)}"' in attributes
+            else:
+                assert "data-requires-python" not in attributes
             seen += 1
     generated = sum(len(files) for projects in replica_dists().values() for files in projects.values())
     assert seen == generated

@@ -12,7 +12,15 @@ from urllib.parse import unquote
 
 import pytest
 from answer_matrix import Combination, combinations
-from expectations import PYPI, expected_package_variant, expected_release, expected_variant, extras_of
+from expectations import (
+    PYPI,
+    expected_package_variant,
+    expected_release,
+    expected_sdk_packages,
+    expected_variant,
+    extras_of,
+    index_packages,
+)
 from export_check import verify_export
 from interpreters import interpreter_for, interpreters
 from packaging.specifiers import SpecifierSet
@@ -23,8 +31,7 @@ from uv_runner import lock, locked_packages, planned_install, source_of, source_
 
 FACTS = load_facts()
 COMBINATIONS = combinations(FACTS)
-COMPANIONS = {c for v in FACTS.variants.values() for c in v.triton_packages}
-PYTORCH_PACKAGES = {*TORCH_FAMILY, *COMPANIONS, *FACTS.companions}
+PYTORCH_PACKAGES = index_packages(FACTS)
 
 pytestmark = pytest.mark.lock
 
@@ -89,7 +96,7 @@ def verify_lock(project: Path, answers: dict, index_base: str, python: Path) -> 
             companions = FACTS.variants[variant].triton_packages if variant != PYPI else ()
             if selection[:1] == ("--package",):
                 companions = companions[:1]  # only the triton torch itself requires
-            wanted = [*chosen_here, *companions]
+            wanted = [*chosen_here, *companions, *expected_sdk_packages(answers, variant, FACTS)]
             for name in wanted:
                 package_variant = expected_package_variant(answers, name, platform, extra, FACTS)
                 expected_index = PYPI if package_variant == PYPI else f"{index_base}/{package_variant}"
