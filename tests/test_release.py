@@ -23,6 +23,7 @@ import pytest
 import tomlkit
 import yaml
 from choices import TemplateText, choices_of, uncovered_removals
+from expectations import expected_release, variants_used
 from facts_edits import edited, own_facts_env, without_oldest_release, working_tree_facts
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
@@ -231,33 +232,13 @@ def comparable_tree(root: Path) -> dict[str, str]:
     return files
 
 
-def variants_of(answers: dict) -> list[str]:
-    strategy = answers["accelerator_strategy"]
-    if strategy == "single":
-        return [answers["accelerator"]]
-    if strategy == "extras":
-        return list(answers["accelerators"])
-    raise AssertionError(f"expected_torch knows no {strategy!r} answer set: teach it, or leave it out of ANSWER_SETS")
-
-
 def expected_torch(answers: dict, facts: Facts) -> SpecifierSet:
-    """torch's range after the update, from the facts alone: the answers are kept, so it starts
-    at torch_min and stops below the first newer release that lacks a variant the project uses,
-    one of its Python minors or one of its packages."""
-    low, high = Version(answers["python_min"]), Version(answers["python_max"])
-    pythons = [minor for minor in facts.python_minors if low <= Version(minor) <= high]
-    for release in facts.releases_from(answers["torch_min"]):
-        serves = (
-            set(variants_of(answers)) <= set(release.variants)
-            and set(pythons) <= set(release.python)
-            and all(
-                facts.companions[p].serves(release.torch) if p in facts.companions else release.package_version(p)
-                for p in answers["torch_packages"]
-            )
-        )
-        if not serves:
-            return SpecifierSet(f">={answers['torch_min']},<{release.minor}")
-    return SpecifierSet(f">={answers['torch_min']}")
+    """torch's range after the update, from the facts: the answers are kept, so it starts at
+    torch_min and stops below the release after the newest one that still serves them."""
+    newest = Version(expected_release(answers, facts))
+    above = [release for release in facts.releases if Version(release.torch) > newest]
+    cap = f",<{above[-1].minor}" if above else ""
+    return SpecifierSet(f">={answers['torch_min']}{cap}")
 
 
 def check_facts_driven_lines(project: Path, answers: dict, facts: Facts) -> None:
@@ -269,7 +250,7 @@ def check_facts_driven_lines(project: Path, answers: dict, facts: Facts) -> None
     torch = [Requirement(line) for line in lines if Requirement(line).name == "torch"]
     assert torch and {r.specifier for r in torch} == {expected_torch(answers, facts)}, torch
     indexes = [index["name"] for index in pyproject["tool"]["uv"]["index"]]
-    assert indexes == [f"pytorch-{variant}" for variant in variants_of(answers)]
+    assert indexes == [f"pytorch-{variant}" for variant in variants_used(answers)]
     python = SpecifierSet(f">={answers['python_min']},<3.{Version(answers['python_max']).minor + 1}")
     assert SpecifierSet(pyproject["project"]["requires-python"]) == python
 
