@@ -59,6 +59,7 @@ def facts_choices(text: TemplateText) -> dict[str, set[str]]:
         # The per-platform questions also offer PyPI's own build (jinja_extension._variant_reasons).
         "linux_accelerator": variants | {"pypi"},
         "windows_accelerator": variants | {"pypi"},
+        "rocm_gpu_targets": set(facts.get("sdks", {}).get("rocm", {}).get("targets", [])),
     }
 
 

@@ -15,14 +15,20 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import tomlkit
 import yaml
 from choices import TemplateText, choices_of, uncovered_removals
+from expectations import expected_release, variants_used
+from facts_edits import edited, own_facts_env, without_oldest_release, working_tree_facts
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 from packaging.version import Version
-from pytorch_facts import load_facts
+from pytorch_facts import Facts, read_facts
 from releases import (
     CHANGELOG,
     REPO_ROOT,
@@ -42,7 +48,6 @@ from template_versions import (
     init_repo,
     insert_after_line,
     isolated_git_env,
-    replace_once,
     snapshot_template,
 )
 
@@ -64,8 +69,13 @@ def newest() -> Release:
     return newest_release()
 
 
+def working_tree_file(path: str) -> Path:
+    """A template file of the working tree ($TORCH_UV_FACTS_FILE's for the facts)."""
+    return working_tree_facts() if path == FACTS_TOML else REPO_ROOT / path
+
+
 def working_tree_text() -> TemplateText:
-    return TemplateText(*((REPO_ROOT / p).read_text(encoding="utf-8") for p in TEMPLATE_TEXT_FILES))
+    return TemplateText(*(working_tree_file(p).read_text(encoding="utf-8") for p in TEMPLATE_TEXT_FILES))
 
 
 def text_at(commit: str) -> TemplateText:
@@ -133,6 +143,9 @@ ANSWER_SETS = {
     },
     "no-ci-extras": {"ci": "none", "accelerator_strategy": "extras", "pre_commit": False},
 }
+# A development dependency: `dependencies` holds the torch family, whose range a facts-only
+# change moves (a new release that drops a variant or a Python minor caps it), and an edit
+# next to a line the update changes conflicts whatever the template does.
 USER_DEPENDENCY = '    "numpy>=2",  # added by the user'
 USER_PARAGRAPH = "Our own paragraph, written by the user after generating the project.\n"
 USER_MODULE = '"""A model the user wrote."""\n\nimport torch\n\n\nclass Net(torch.nn.Module):\n    pass\n'
@@ -147,6 +160,7 @@ def release_then_head(newest: Release, dest: Path) -> Path:
     commit_all(dest, f"release {newest.tag}")
     git(dest, "tag", newest.tag)
     head = snapshot_template(dest.parent / "head-parts")
+    shutil.copy2(working_tree_file(FACTS_TOML), head / FACTS_TOML)
     for part in TEMPLATE_PARTS:
         if (dest / part).is_dir():
             shutil.rmtree(dest / part)
@@ -162,29 +176,45 @@ def release_then_head(newest: Release, dest: Path) -> Path:
 
 
 def copier_cli(*args: str) -> None:
-    """One process per command, as users run it (the facts are per process)."""
-    done = subprocess.run([sys.executable, "-m", "copier", *args], capture_output=True, text=True, check=False)
+    """One process per command, as users run it (the facts are per process). Each version
+    renders with its own facts file: $TORCH_UV_FACTS_FILE is HEAD's (release_then_head)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "copier", *args], capture_output=True, text=True, env=own_facts_env(), check=False
+    )
     assert done.returncode == 0, done.stderr
 
 
 def render(template: Path, dst: Path, answers: dict, vcs_ref: str) -> Path:
-    data = [f"--data={key}={value}" for key, value in {"project_name": "Release Demo", **answers}.items()]
-    copier_cli("copy", "--trust", "--defaults", "--quiet", *data, "--vcs-ref", vcs_ref, str(template), str(dst))
+    data_file = dst.with_name(f"{dst.name}-answers.yml")
+    data_file.write_text(yaml.safe_dump({"project_name": "Release Demo", **answers}), encoding="utf-8")
+    copier_cli(
+        "copy",
+        "--trust",
+        "--defaults",
+        "--quiet",
+        f"--data-file={data_file}",
+        "--vcs-ref",
+        vcs_ref,
+        str(template),
+        str(dst),
+    )
     return dst
 
 
+def recorded_answers(project: Path) -> dict:
+    """The answers the project was generated with: what `copier update` keeps."""
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
+    return {key: value for key, value in answers.items() if not key.startswith("_")}
+
+
 def user_edits(project: Path) -> None:
-    """A dependency, a README paragraph near the top and a module of their own."""
-    pyproject = project / "pyproject.toml"
-    if "\ndependencies = []\n" in pyproject.read_text(encoding="utf-8"):  # extras: torch is in them
-        replace_once(pyproject, r"^dependencies = \[\]$", f"dependencies = [\n{USER_DEPENDENCY}\n]")
-    else:
-        insert_after_line(pyproject, r"dependencies = \[", USER_DEPENDENCY + "\n")
+    """A development dependency, a README paragraph near the top and a module of their own."""
+    insert_after_line(project / "pyproject.toml", r"dev = \[", USER_DEPENDENCY + "\n")
     readme = project / "README.md"
     lines = readme.read_text(encoding="utf-8").splitlines(keepends=True)
     lines.insert(1, "\n" + USER_PARAGRAPH)
     readme.write_text("".join(lines), encoding="utf-8")
-    package = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))["package_name"]
+    package = recorded_answers(project)["package_name"]
     (project / "src" / package / "model.py").write_text(USER_MODULE, encoding="utf-8")
 
 
@@ -202,6 +232,29 @@ def comparable_tree(root: Path) -> dict[str, str]:
     return files
 
 
+def expected_torch(answers: dict, facts: Facts) -> SpecifierSet:
+    """torch's range after the update, from the facts: the answers are kept, so it starts at
+    torch_min and stops below the release after the newest one that still serves them."""
+    newest = Version(expected_release(answers, facts))
+    above = [release for release in facts.releases if Version(release.torch) > newest]
+    cap = f",<{above[-1].minor}" if above else ""
+    return SpecifierSet(f">={answers['torch_min']}{cap}")
+
+
+def check_facts_driven_lines(project: Path, answers: dict, facts: Facts) -> None:
+    """What the facts say the updated project asks for: torch's range, the indexes of the
+    variants in use, the Python range."""
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    extras = pyproject["project"].get("optional-dependencies", {})
+    lines = [*pyproject["project"]["dependencies"], *(line for extra in extras.values() for line in extra)]
+    torch = [Requirement(line) for line in lines if Requirement(line).name == "torch"]
+    assert torch and {r.specifier for r in torch} == {expected_torch(answers, facts)}, torch
+    indexes = [index["name"] for index in pyproject["tool"]["uv"]["index"]]
+    assert indexes == [f"pytorch-{variant}" for variant in variants_used(answers)]
+    python = SpecifierSet(f">={answers['python_min']},<3.{Version(answers['python_max']).minor + 1}")
+    assert SpecifierSet(pyproject["project"]["requires-python"]) == python
+
+
 @pytest.mark.parametrize("answers", ANSWER_SETS.values(), ids=ANSWER_SETS.keys())
 def test_projects_from_the_newest_release_update_to_the_working_tree(
     newest: Release, tmp_path: Path, answers: dict
@@ -211,6 +264,7 @@ def test_projects_from_the_newest_release_update_to_the_working_tree(
     assert yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))["_commit"] == newest.tag
     init_repo(project)
     commit_all(project, f"generated from {newest.tag}")
+    kept = recorded_answers(project)
     user_edits(project)
     commit_all(project, "user edits")
 
@@ -218,9 +272,12 @@ def test_projects_from_the_newest_release_update_to_the_working_tree(
 
     assert find_conflict_markers(project) == {}
     assert find_rej_files(project) == []
-    fresh = render(template, tmp_path / "fresh", answers, "HEAD")
+    # A fresh render of the working tree with the project's answers (not today's defaults: a new
+    # release moves them), plus the same edits.
+    fresh = render(template, tmp_path / "fresh", kept, "HEAD")
     user_edits(fresh)
     assert comparable_tree(project) == comparable_tree(fresh)
+    check_facts_driven_lines(project, kept, read_facts(working_tree_file(FACTS_TOML)))
     readme = (project / "README.md").read_text(encoding="utf-8")
     assert USER_PARAGRAPH in readme and USER_DEPENDENCY in (project / "pyproject.toml").read_text(encoding="utf-8")
 
@@ -240,12 +297,6 @@ def _without_ci_choice(copier_yml: str, value: str) -> str:
     return config_line.sub(r"\1", copier_yml)
 
 
-def _without_oldest_release(facts_toml: str) -> str:
-    start = facts_toml.rindex("[[releases]]")
-    end = facts_toml.index("\n[", start)
-    return facts_toml[:start] + facts_toml[end + 1 :]
-
-
 RENAME_MIGRATION = """
 _migrations:
   - version: v99.0.0
@@ -259,16 +310,20 @@ _migrations:
 """
 
 
-def test_removing_a_choice_without_a_migration_fails_the_check() -> None:
-    """Shown on the working tree itself, edited: a copier.yml choice and a facts release."""
+@pytest.mark.parametrize("facts_layout", ["as-written", "re-serialised"])
+def test_removing_a_choice_without_a_migration_fails_the_check(facts_layout: str) -> None:
+    """Shown on the working tree itself, edited: a copier.yml choice and a facts release, in the
+    facts file as written and as another TOML writer lays it out (sub-tables for inline ones)."""
     current = working_tree_text()
+    if facts_layout == "re-serialised":
+        current = replace(current, facts_toml=tomlkit.dumps(tomllib.loads(current.facts_toml)))
     released = Version("0.1.0")
     assert "gitlab" in choices_of(current)["ci"]
-    oldest = load_facts().releases[-1].minor
+    oldest = read_facts(working_tree_facts()).releases[-1].minor
 
     no_gitlab = replace(current, copier_yml=_without_ci_choice(current.copier_yml, "gitlab"))
     assert uncovered_removals(current, no_gitlab, released) == ["ci: 'gitlab' removed since 0.1.0 without a migration"]
-    no_oldest = replace(current, facts_toml=_without_oldest_release(current.facts_toml))
+    no_oldest = replace(current, facts_toml=edited(current.facts_toml, without_oldest_release))
     assert f"torch_min: '{oldest}' removed since 0.1.0 without a migration" in uncovered_removals(
         current, no_oldest, released
     )

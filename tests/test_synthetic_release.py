@@ -1,84 +1,97 @@
 """A facts-only change needs no test edit (consistency: the tests follow the facts file).
 
-The facts file gets a synthetic next torch release with a new CUDA variant and without the
-oldest CUDA variant of today's newest release; the render tests of that release's
-combinations and the questionnaire tests then run unchanged against it, pointed at it by
-$TORCH_UV_FACTS_FILE (read by pytorch_facts.load_facts, so by the template and the tests alike).
+The facts file gets a synthetic next torch release (tests/facts_edits.py), and tests then run
+unchanged against it, pointed at it by $TORCH_UV_FACTS_FILE (read by pytorch_facts.load_facts,
+so by the template and the tests alike; the release and update tests take it for the working
+tree's facts file, the released template keeping its own):
+
+- a new CUDA variant, without the oldest CUDA variant of today's newest release: the render
+  tests of the new release's combinations and the questionnaire tests pass;
+- harsher, it also drops the oldest Python minor and the variant a default render uses today:
+  the non-lock tests a facts change reaches pass (the facts in renders, the updates from the
+  newest template release, the questionnaire, the uv configuration, and the render tests of
+  the new release's combinations).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from conftest import REPO_ROOT
-from packaging.version import Version
-from pytorch_facts import FACTS_FILE, FACTS_FILE_ENV, load_facts
+from facts_edits import add_next_release, default_variant, working_tree_facts
+from pytorch_facts import FACTS_FILE_ENV, read_facts
+
+# The non-lock tests a facts change reaches (the update tests that only edit the template by
+# hand, test_update.py's scenarios, read the same facts at both versions: left out for time).
+NON_LOCK_TESTS = (
+    "tests/test_facts_in_render.py",
+    "tests/test_questionnaire.py",
+    "tests/test_uv_config.py",
+    "tests/test_release.py::test_projects_from_the_newest_release_update_to_the_working_tree",
+    "tests/test_release.py::test_no_choice_of_the_newest_release_is_gone_without_a_migration",
+    "tests/test_release.py::test_removing_a_choice_without_a_migration_fails_the_check",
+    "tests/test_update.py::test_update_renders_with_the_new_versions_facts",
+)
 
 
-def _toml_list(items) -> str:
-    return json.dumps(list(items))
-
-
-def synthetic_facts(path: Path) -> tuple[str, str, str]:
-    """Write the facts plus a next release to `path`: (its minor, the new variant, the dropped one)."""
-    facts = load_facts(FACTS_FILE)
-    newest = facts.newest
-    cuda = [v for v in facts.variants.values() if v.kind == "cuda"]
-    top = max(cuda, key=lambda v: Version(v.cuda))
-    new_cuda = f"{Version(top.cuda).major}.{Version(top.cuda).minor + 2}"
-    new = "cu" + new_cuda.replace(".", "")
-    dropped = min((v for v in cuda if v.name in newest.variants), key=lambda v: Version(v.cuda)).name
-    torch = Version(newest.torch)
-    minor = f"{torch.major}.{torch.minor + 1}"
-    vision = Version(newest.torchvision)
-    variants = [v for v in newest.variants if v != dropped] + [new]
-    pypi = {platform: new if facts.variants[v].kind == "cuda" else v for platform, v in newest.pypi.items()}
-    release = f"""
-[variants.{new}]
-kind = "cuda"
-label = "CUDA {new_cuda}"
-cuda = "{new_cuda}"
-platforms = {_toml_list(top.platforms)}
-driver_linux = "{top.driver_linux}"
-driver_windows = "{top.driver_windows}"
-docker_image = "nvidia/cuda:{new_cuda}.0-cudnn-runtime-ubuntu24.04"
-
-[[releases]]
-torch = "{minor}.0"
-python = {_toml_list(newest.python)}
-torchvision = "{vision.major}.{vision.minor + 1}.0"
-torchaudio = "{newest.torchaudio and f"{minor}.0"}"
-triton = "{newest.triton}"
-variants = {_toml_list(variants)}
-pypi = {{ {", ".join(f'{platform} = "{v}"' for platform, v in pypi.items())} }}
-macos_arm64_tag = "{newest.macos_arm64_tag}"
-unconfirmed = []
-"""
-    path.write_text(FACTS_FILE.read_text(encoding="utf-8") + release, encoding="utf-8")
-    return minor, new, dropped
-
-
-def test_render_tests_pass_unchanged_on_a_new_release(tmp_path: Path) -> None:
+def synthetic_facts(tmp_path: Path, *, harsh: bool):
     facts_file = tmp_path / "pytorch_facts.toml"
-    minor, new, dropped = synthetic_facts(facts_file)
-    synthetic = load_facts(facts_file)
-    assert synthetic.newest.minor == minor and new in synthetic.newest.variants
-    assert dropped not in synthetic.newest.variants
+    shutil.copyfile(working_tree_facts(), facts_file)
+    return facts_file, add_next_release(facts_file, harsh=harsh)
 
-    selection = f"(t{minor} and 3os and not ws) or matrix or questionnaire"
-    command = [sys.executable, "-m", "pytest", "-q", "-rA", "-n", "0", "-p", "no:cacheprovider", "-k", selection]
-    command += ["tests/test_render.py", "tests/test_questionnaire.py"]
+
+def run_tests(facts_file: Path, *args: str) -> str:
+    """pytest in a process of its own on `facts_file`; its output, once it has passed."""
+    command = [sys.executable, "-m", "pytest", "-q", "-rA", "-n", "0", "-p", "no:cacheprovider", *args]
     env = {**os.environ, FACTS_FILE_ENV: str(facts_file)}
     env.pop("PYTEST_XDIST_WORKER", None)
     result = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=1800)
     summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr
-    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
+    assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-2000:]
     passed = re.search(r"(\d+) passed", summary)
     assert passed and int(passed[1]) > 20, summary
+    return result.stdout
+
+
+def passed(output: str, test: str) -> bool:
+    return re.search(rf"^PASSED \S+::{re.escape(test)}$", output, re.MULTILINE) is not None
+
+
+def test_render_tests_pass_unchanged_on_a_new_release(tmp_path: Path) -> None:
+    facts_file, release = synthetic_facts(tmp_path, harsh=False)
+    synthetic = read_facts(facts_file)
+    assert synthetic.newest.minor == release.minor and release.new_variant in synthetic.newest.variants
+    assert not set(release.dropped_variants) & set(synthetic.newest.variants)
+
+    selection = f"(t{release.minor} and 3os and not ws) or matrix or questionnaire"
+    output = run_tests(facts_file, "-k", selection, "tests/test_render.py", "tests/test_questionnaire.py")
+
     # The matrix grew combinations of the new release and its new variant, and they passed.
-    assert re.search(rf"^PASSED .*\[single-{re.escape(new)}-3os-t{re.escape(minor)}\]$", result.stdout, re.MULTILINE)
+    assert passed(output, f"test_each_platform_gets_its_build[single-{release.new_variant}-3os-t{release.minor}]")
+
+
+def test_non_lock_tests_pass_unchanged_on_a_release_dropping_a_python_and_the_default_variant(
+    tmp_path: Path,
+) -> None:
+    today = read_facts(working_tree_facts())
+    facts_file, release = synthetic_facts(tmp_path, harsh=True)
+    synthetic = read_facts(facts_file)
+    assert release.dropped_python == (today.newest.python[0],)
+    assert default_variant(today) in release.dropped_variants
+    assert default_variant(synthetic) != default_variant(today)
+    assert synthetic.newest.python == today.newest.python[1:]
+
+    output = run_tests(facts_file, *NON_LOCK_TESTS)
+    render = run_tests(facts_file, "-k", f"t{release.minor} and 3os and not ws", "tests/test_render.py")
+
+    # The update from the newest template release ran against the new facts, each answer set.
+    assert len(re.findall(r"^PASSED \S+::test_projects_from_the_newest_release_update_to", output, re.MULTILINE)) >= 3
+    assert passed(output, "test_update_renders_with_the_new_versions_facts")
+    # New defaults: the release's combinations with today's default variant dropped still render.
+    default = default_variant(synthetic)
+    assert passed(render, f"test_each_platform_gets_its_build[single-{default}-3os-t{release.minor}]")

@@ -11,6 +11,7 @@ carried over by a `_migrations` step instead of silently falling back to the def
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -19,6 +20,7 @@ from pathlib import Path
 import copier
 import pytest
 import yaml
+from facts_edits import edit_file, own_facts_env, relabel_variant, working_tree_facts
 from template_versions import (
     CONFLICT_END,
     CONFLICT_START,
@@ -60,6 +62,7 @@ def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
 def template_repo(tmp_path: Path) -> Path:
     """This template, as a git repository with v1.0.0 tagged; the test edits and tags v2."""
     repo = snapshot_template(tmp_path / "template-repo")
+    shutil.copy2(working_tree_facts(), repo / "extensions" / "pytorch_facts.toml")
     release(repo, V1)
     return repo
 
@@ -389,7 +392,9 @@ def test_update_renders_with_the_new_versions_facts(template_repo: Path, tmp_pat
     imported pytorch_facts first would decide which facts every later render sees."""
 
     def cli(*args: str) -> None:
-        process = subprocess.run([sys.executable, "-m", "copier", *args], capture_output=True, text=True, check=False)
+        process = subprocess.run(
+            [sys.executable, "-m", "copier", *args], capture_output=True, text=True, env=own_facts_env(), check=False
+        )
         assert process.returncode == 0, process.stderr
 
     data = [f"--data={key}={value}" for key, value in DATA.items()]
@@ -398,11 +403,8 @@ def test_update_renders_with_the_new_versions_facts(template_repo: Path, tmp_pat
     init_repo(project)
     commit_all(project, "generated")
     variant = answers(project)["accelerator"]  # the build the project's pyproject.toml names
-    replace_once(
-        template_repo / "extensions" / "pytorch_facts.toml",
-        rf'^(\[variants\.{re.escape(variant)}\]\n(?:[^\[\n].*\n)*?label = "[^"\n]*)"',
-        r'\g<1> (relabelled in v2)"',
-    )
+    facts = template_repo / "extensions" / "pytorch_facts.toml"
+    edit_file(facts, lambda document: relabel_variant(document, variant, " (relabelled in v2)"))
     release(template_repo, V2)
     fresh = tmp_path / "fresh-v2"
     cli("copy", "--trust", "--defaults", *data, "--vcs-ref", V2, str(template_repo), str(fresh))
