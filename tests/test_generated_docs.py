@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from interpreters import interpreter_for
-from pytorch_facts import load_facts
+from pytorch_facts import TORCH_FAMILY, load_facts
 from template_versions import git, release, snapshot_template
 from uv_runner import UV
 
@@ -348,3 +348,36 @@ def test_after_copy_message_warns_about_a_machine_local_source(template_repo: Pa
         "git+" + template_repo.as_uri(), tmp_path / "remote", {"accelerator_strategy": "pypi", **COMMON}, env, tmp_path
     )
     assert "records the template as" in remote  # file:// is on this machine too
+
+
+def test_switching_builds_reinstalls_every_pytorch_package(render) -> None:
+    """scripts/sync.py's --reinstall-package list covers everything an extra installs from a
+    PyTorch index: torchaudio, the companions and the ROCm triton too, not torch and torchvision only."""
+    import importlib.util
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    rocm = next(v.name for v in FACTS.variants.values() if v.kind == "rocm" and v.triton and v.name in FACTS.newest.variants)
+    project = render(
+        {
+            "accelerator_strategy": "extras",
+            "accelerators": ["cpu", rocm],
+            "platforms": ["linux-x86_64"],
+            "torch_packages": ["torchvision", "torchaudio", *FACTS.companions],
+            # The newest Python every companion has wheels for.
+            "python_max": min((c.python[-1] for c in FACTS.companions.values() if c.python), key=lambda v: int(v.split(".")[1])),
+        }
+    )
+    spec = importlib.util.spec_from_file_location("rendered_sync", project / "scripts" / "sync.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    wired = set(pyproject["tool"]["uv"]["sources"])
+    required = {Requirement(r).name for rs in pyproject["project"]["optional-dependencies"].values() for r in rs}
+    # The SDK libraries (rocm-sdk-*, cuda-toolkit) belong to one build only: no reinstall needed.
+    builds = {*TORCH_FAMILY, *FACTS.companions, *(v.triton for v in FACTS.variants.values() if v.triton)}
+    expected = (wired | required) & builds
+    assert {"torchaudio", *FACTS.companions, FACTS.variants[rocm].triton} <= expected
+    assert expected <= set(module.REINSTALL_ON_SWITCH)
