@@ -381,3 +381,78 @@ def test_switching_builds_reinstalls_every_pytorch_package(render) -> None:
     expected = (wired | required) & builds
     assert {"torchaudio", *FACTS.companions, FACTS.variants[rocm].triton} <= expected
     assert expected <= set(module.REINSTALL_ON_SWITCH)
+
+
+# --- Render-level checks of the README's text (cheap: no lock) --------------------------------
+
+
+def capped_answers() -> dict:
+    """A single-build project whose variant stops before the newest release: torch is capped."""
+    for release in reversed(FACTS.releases[:-1]):
+        for variant in release.variants:
+            if variant not in FACTS.newest.variants and "linux-x86_64" in FACTS.variants[variant].platforms:
+                return {
+                    "accelerator_strategy": "extras",
+                    "accelerators": ["cpu", variant],
+                    "torch_min": release.minor,
+                    "platforms": ["linux-x86_64"],
+                    "layout": "virtual-workspace",
+                }
+    pytest.skip("every variant of the facts is published for the newest release: nothing is capped")
+
+
+def test_readme_header_and_bump_procedure_of_a_capped_project(render) -> None:
+    answers = capped_answers()
+    readme = (render(answers) / "README.md").read_text()
+    header = readme.splitlines()[4]
+    assert not re.search(r"torch (\d+\.\d+)–\1\b", header), header
+    bump = readme.split("## Bumping torch", 1)[1].split("\n## ", 1)[0]
+    assert "upper bound" in bump and "every extra" in bump, bump
+
+
+def test_pypi_readme_claims_no_sources_or_markers(render) -> None:
+    readme = (render({"accelerator_strategy": "pypi"}) / "README.md").read_text()
+    pyproject = (render({"accelerator_strategy": "pypi"}) / "pyproject.toml").read_text()
+    assert "[tool.uv.sources]" not in pyproject
+    assert "wired in `[tool.uv.sources]`" not in readme
+    assert "keep the markers" not in readme
+
+
+def test_faq_commands_are_complete_copier_updates(render) -> None:
+    project = render({"accelerator_strategy": "pypi"})
+    faq = (project / "README.md").read_text().split("## FAQ", 1)[1].split("\n## ", 1)[0]
+    commands = [c for _, block in shell_commands(faq) for c in block]
+    platforms = next(c for c in commands if "platforms=" in c)
+    assert platforms.startswith(f"{UVX_COPIER} update --trust --defaults --data ")
+    answer = shlex.split(platforms)[-1].removeprefix("platforms=")
+    assert json.loads(answer)[:-1] == recorded_platforms(project)
+    assert "copier update --trust --data" not in faq
+
+
+def recorded_platforms(project: Path) -> list:
+    import yaml
+
+    return yaml.safe_load((project / ".copier-answers.yml").read_text())["platforms"]
+
+
+def test_extras_readme_names_the_build_once(render) -> None:
+    for layout in ("project", "virtual-workspace"):
+        readme = (render({"accelerator_strategy": "extras", "layout": layout}) / "README.md").read_text()
+        commands = [c for _, block in shell_commands(readme) for c in block]
+        assert any(c.startswith("export EXTRA=") for c in commands)
+        for command in commands:
+            if command.startswith(("uv run", "uv sync")) and "--reinstall-package" not in command:
+                assert set(EXTRA_OPTION.findall(command)) <= {'"$EXTRA"'}, command
+
+
+def test_intel_mac_python_cap_is_in_the_readme(render) -> None:
+    intel = FACTS.platforms["macos-x86_64"].last_release
+    answers = {"accelerator_strategy": "pypi", "platforms": ["linux-x86_64", "macos-x86_64"], "torch_packages": []}
+    project = render(answers)
+    pyproject = (project / "pyproject.toml").read_text()
+    cap = re.search(r"platform_machine == 'x86_64' and python_version < '(3\.\d+)'", pyproject)
+    assert cap, "Intel Macs are not capped: the facts' last release covers every Python"
+    readme = (project / "README.md").read_text()
+    assert f"(Python < {cap.group(1)})" in readme
+    assert f"python_version < '{cap.group(1)}'" in readme
+    assert intel["torch"] in readme
