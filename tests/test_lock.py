@@ -128,8 +128,8 @@ def supported_python(url: str, answers: dict) -> bool:
 
 def selections(answers: dict) -> list[tuple[str, ...]]:
     """The installs to verify: the project; in a workspace all packages, and each member alone
-    (members depend on plain torch; in extras mode the extras belong to the root or pin-pytorch,
-    so only the whole workspace can select one)."""
+    (members depend on plain torch; in extras mode they have no torch of their own: the extras
+    belong to the root or pin-pytorch, so only the whole workspace can select one)."""
     layout = answers.get("layout", "project")
     if layout == "project":
         return [()]

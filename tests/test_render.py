@@ -54,7 +54,9 @@ def check_workspace(project: Path, pyproject: dict, answers: dict) -> None:
     assert workspace_sources == set(members)
     for member in answers["workspace_members"]:
         member_pyproject = tomllib.loads((project / "packages" / member / "pyproject.toml").read_text())
-        plain = ["torch", "pin-pytorch"] if layout == "virtual-workspace" else ["torch"]
+        # With extras torch comes only with an extra: a plain `torch` here would install PyPI's.
+        torch = [] if answers.get("accelerator_strategy") == "extras" else ["torch"]
+        plain = [*torch, "pin-pytorch"] if layout == "virtual-workspace" else torch
         assert member_pyproject["project"]["dependencies"] == plain
         assert "tool" not in member_pyproject
         assert (project / "packages" / member / "tests").is_dir()
