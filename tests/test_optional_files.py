@@ -2,7 +2,10 @@
 
 - every ci × docker × pre_commit answer yields exactly its files, and they pass their real
   validators (check-jsonschema's GitHub/GitLab schemas, pre-commit validate-config, hadolint);
-- the CI files hold the promised jobs, and their merge-conflict check really fails on markers;
+- the CI files hold the promised jobs, test both ends of the Python range, and their
+  merge-conflict check really fails on markers; every action is pinned to the commit
+  tool_versions.ACTIONS names, and zizmor finds nothing;
+- pre-commit runs the project's own ruff (uv.lock's), the one CI lints with;
 - for every accelerator in the facts, the Dockerfile's base image is that variant's
   `docker_image`, and the GitHub workflow installs CPU torch where the lock holds a GPU build;
 - (marker `lock`) against the local index replica: the CI step that swaps the locked GPU build
@@ -25,7 +28,8 @@ import yaml
 from answer_matrix import gpu_variant
 from conftest import text_problems
 from pytorch_facts import load_facts
-from tool_versions import TOOLS
+from test_validators import check_pinned_and_minimal
+from tool_versions import ACTIONS, TOOLS
 from validators import assert_valid, hadolint_errors
 
 FACTS = load_facts()
@@ -66,9 +70,11 @@ def runs(steps: list[dict]) -> str:
     return "\n".join(step.get("run", "") for step in steps)
 
 
-def matrix_of(workflow: dict) -> dict[str, dict]:
-    """The test matrix by platform."""
-    return {entry["platform"]: entry for entry in workflow["jobs"]["test"]["strategy"]["matrix"]["include"]}
+def matrix_of(workflow: dict, python: str | None = None) -> dict[str, dict]:
+    """The test matrix by platform, for one Python (by default the oldest: every platform has it)."""
+    entries = workflow["jobs"]["test"]["strategy"]["matrix"]["include"]
+    python = python or min((entry["python"] for entry in entries), key=lambda v: tuple(map(int, v.split("."))))
+    return {entry["platform"]: entry for entry in entries if entry["python"] == python}
 
 
 def cpu_swap_script(project: Path, ci: str) -> tuple[str, dict]:
@@ -147,12 +153,26 @@ def check_github_workflow(project: Path) -> None:
     assert {entry["os"] for entry in matrix_of(workflow).values()} == DEFAULT_RUNNERS
     assert jobs["test"]["runs-on"] == "${{ matrix.os }}"
     assert "uv run --no-sync pytest" in runs(jobs["test"]["steps"])
-    # setup-uv pinned to a release, with its cache on, in every job that installs uv.
-    setups = [s for job in jobs.values() for s in job["steps"] if s.get("uses", "").startswith("astral-sh/setup-uv@")]
-    assert len(setups) == 3
-    for step in setups:
-        assert re.fullmatch(r"astral-sh/setup-uv@v\d+(\.\d+){0,2}", step["uses"]), step["uses"]
-        assert step["with"]["enable-cache"] is True
+    # Every action pinned to the commit of the release tool_versions.ACTIONS names, read-only
+    # token, checkout without persisted credentials (nothing in ci.yml pushes).
+    check_pinned_and_minimal(project / GITHUB_WORKFLOW)
+    pinned = {f"{action}@{sha}": tag for action, sha, tag in ACTIONS.values()}
+    for line in re.findall(r"^\s*(?:- )?uses: (\S+)\s+# (\S+)$", text, re.MULTILINE):
+        assert pinned.get(line[0]) == line[1], line
+    # setup-uv with its cache on in every job that installs the project's dependencies.
+    setups = {name: s for name, job in jobs.items() for s in job["steps"] if s.get("uses", "").startswith("astral-sh/")}
+    assert set(setups) == {"lint", "lock", "audit", "test"}
+    assert all(setups[name]["with"]["enable-cache"] is True for name in ("lint", "lock", "test"))
+    # uv audit reads uv.lock alone.
+    assert "uv audit --locked --preview-features audit-command" in runs(jobs["audit"]["steps"])
+    # Both ends of the Python range: every platform with python_min, the first one with python_max too.
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
+    entries = jobs["test"]["strategy"]["matrix"]["include"]
+    assert {entry["python"] for entry in entries} == {answers["python_min"], answers["python_max"]}
+    assert set(matrix_of(workflow, answers["python_min"])) == set(answers["platforms"])
+    if answers["python_max"] != answers["python_min"]:
+        assert len(matrix_of(workflow, answers["python_max"])) == 1
+    assert setups["test"]["with"]["python-version"] == "${{ matrix.python }}"
     # The merge-conflict check fails on copier's markers, and only on them.
     assert conflict_check_fails(project, "github", {"pyproject.toml": CONFLICTED, "README.md": CLEAN})
     assert not conflict_check_fails(project, "github", {"README.md": CLEAN})
@@ -167,6 +187,13 @@ def check_gitlab_ci(project: Path) -> None:
     assert "uv run --no-sync ruff format --check" in ci["lint"]["script"]
     assert "uv lock --check" in ci["lock"]["script"]
     assert "uv run --no-sync pytest" in ci["test"]["script"]
+    assert "uv audit --locked --preview-features audit-command" in ci["audit"]["script"]
+    # Both ends of the Python range (uv downloads each: the image has no Python).
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
+    if answers["python_max"] != answers["python_min"]:
+        ends = [answers["python_min"], answers["python_max"]]
+        assert ci["test"]["parallel"]["matrix"] == [{"UV_PYTHON": ends}]
+    assert ci["default"]["image"] == f"ghcr.io/astral-sh/uv:$UV_VERSION-{TOOLS['debian']}-slim"
     assert "Linux only" in (project / GITLAB_CI).read_text(encoding="utf-8")
     assert conflict_check_fails(project, "gitlab", {"pyproject.toml": CONFLICTED, "README.md": CLEAN})
     assert not conflict_check_fails(project, "gitlab", {"README.md": CLEAN})
@@ -186,6 +213,12 @@ def check_pre_commit(project: Path) -> None:
     # Without it the hook only looks during a git merge, and copier update is none.
     assert "--assume-in-merge" in hooks["check-merge-conflict"]["args"]
     assert hooks["uv-lock-check"]["entry"] == "uv lock --check"
+    # One ruff: the hooks run the project's own (uv.lock's dev group, what CI lints with), not a
+    # second release pinned in a hook repository.
+    assert not [repo for repo in config["repos"] if "ruff" in repo["repo"]]
+    for hook in ("ruff-check", "ruff-format"):
+        assert hooks[hook]["language"] == "system"
+        assert hooks[hook]["entry"].startswith("uv run --no-sync ruff "), hooks[hook]
     for repo in config["repos"]:
         assert repo["repo"] == "local" or re.fullmatch(r"v?\d+\.\d+\.\d+", repo["rev"]), repo
 
