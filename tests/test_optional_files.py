@@ -1,7 +1,10 @@
-"""The optional files: CI (GitHub Actions, GitLab CI), Dockerfile and pre-commit configuration.
+"""The optional files: CI (GitHub Actions, GitLab CI), dependency updates (Dependabot, Renovate),
+Dockerfile and pre-commit configuration.
 
 - every ci × docker × pre_commit answer yields exactly its files, and they pass their real
-  validators (check-jsonschema's GitHub/GitLab schemas, pre-commit validate-config, hadolint);
+  validators (check-jsonschema's GitHub/GitLab/Dependabot/Renovate schemas, pre-commit
+  validate-config, hadolint, zizmor);
+- the dependency updates cover uv.lock, the pinned actions and the pinned hook repository;
 - the CI files hold the promised jobs, test both ends of the Python range, and their
   merge-conflict check really fails on markers; every action is pinned to the commit
   tool_versions.ACTIONS names, and zizmor finds nothing;
@@ -39,6 +42,8 @@ GITHUB_WORKFLOW = ".github/workflows/ci.yml"
 UPDATE_WORKFLOW = ".github/workflows/template-update.yml"
 GITLAB_CI = ".gitlab-ci.yml"
 PRE_COMMIT = ".pre-commit-config.yaml"
+DEPENDABOT = ".github/dependabot.yml"
+RENOVATE = "renovate.json"
 DEFAULT_RUNNERS = {"ubuntu-latest", "macos-latest", "windows-latest"}
 # copier update's inline conflict markers (tests/template_versions.py pins the same ones).
 CONFLICTED = (
@@ -122,10 +127,21 @@ def test_optional_files_follow_the_answers(render, ci: str, docker: bool, pre_co
     assert (project / "Dockerfile").is_file() == docker
     assert (project / ".dockerignore").is_file() == docker
     assert (project / PRE_COMMIT).is_file() == pre_commit
+    assert (project / DEPENDABOT).is_file() == (ci == "github")
+    assert (project / RENOVATE).is_file() == (ci == "gitlab")
     leftovers = [p.name for p in project.rglob("*") if p.name in ("", ".jinja") or p.suffix == ".jinja"]
     assert not leftovers, f"unrendered file names: {leftovers}"
 
-    for name in (GITHUB_WORKFLOW, UPDATE_WORKFLOW, GITLAB_CI, PRE_COMMIT, "Dockerfile", ".dockerignore"):
+    for name in (
+        GITHUB_WORKFLOW,
+        UPDATE_WORKFLOW,
+        GITLAB_CI,
+        DEPENDABOT,
+        RENOVATE,
+        PRE_COMMIT,
+        "Dockerfile",
+        ".dockerignore",
+    ):
         if not (project / name).is_file():
             continue
         assert not text_problems(name, (project / name).read_text(encoding="utf-8"))
@@ -133,8 +149,10 @@ def test_optional_files_follow_the_answers(render, ci: str, docker: bool, pre_co
     assert_valid(project)
     if ci == "github":
         check_github_workflow(project)
+        check_dependabot(project, pre_commit)
     if ci == "gitlab":
         check_gitlab_ci(project)
+        check_renovate(project, pre_commit)
     if pre_commit:
         check_pre_commit(project)
     if docker:
@@ -197,6 +215,24 @@ def check_gitlab_ci(project: Path) -> None:
     assert "Linux only" in (project / GITLAB_CI).read_text(encoding="utf-8")
     assert conflict_check_fails(project, "gitlab", {"pyproject.toml": CONFLICTED, "README.md": CLEAN})
     assert not conflict_check_fails(project, "gitlab", {"README.md": CLEAN})
+
+
+def check_dependabot(project: Path, pre_commit: bool) -> None:
+    updates = {entry["package-ecosystem"]: entry for entry in load_yaml(project / DEPENDABOT)["updates"]}
+    assert set(updates) == {"uv", "github-actions"} | ({"pre-commit"} if pre_commit else set())
+    for entry in updates.values():
+        assert entry["directory"] == "/" and entry["schedule"]["interval"] == "weekly", entry
+        assert entry["cooldown"]["default-days"] >= 1, entry
+
+
+def check_renovate(project: Path, pre_commit: bool) -> None:
+    config = json.loads((project / RENOVATE).read_text(encoding="utf-8"))
+    # The whole uv.lock refreshed, not only the direct dependencies' pins.
+    assert config["lockFileMaintenance"]["enabled"] is True
+    assert config.get("pre-commit", {}).get("enabled", False) is pre_commit
+    # The template-update job, not Renovate's copier manager, runs copier update.
+    update_workflow = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))["update_workflow"]
+    assert config.get("copier", {}).get("enabled", True) is not update_workflow
 
 
 def check_pre_commit(project: Path) -> None:

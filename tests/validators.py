@@ -20,6 +20,8 @@ _BIN = Path(sys.executable).parent
 
 GITHUB_WORKFLOWS = "vendor.github-workflows"
 GITLAB_CI = "vendor.gitlab-ci"
+DEPENDABOT = "vendor.dependabot"
+RENOVATE = "vendor.renovate"
 
 
 def _tool(name: str) -> str:
@@ -57,11 +59,13 @@ def pre_commit_errors(*configs: Path) -> str:
 
 
 def assert_valid(project: Path) -> None:
-    """Every workflow, CI, pre-commit and Docker file in a rendered project passes its validator."""
+    """Every workflow, CI, dependency-update, pre-commit and Docker file in a rendered project passes its validator."""
     workflows = sorted((project / ".github" / "workflows").glob("*.yml"))
     checks = {
         "GitHub workflows": (schema_errors, GITHUB_WORKFLOWS, workflows),
         ".gitlab-ci.yml": (schema_errors, GITLAB_CI, [p for p in [project / ".gitlab-ci.yml"] if p.is_file()]),
+        "Dependabot": (schema_errors, DEPENDABOT, [p for p in [project / ".github/dependabot.yml"] if p.is_file()]),
+        "Renovate": (schema_errors, RENOVATE, [p for p in [project / "renovate.json"] if p.is_file()]),
     }
     for label, (check, schema, files) in checks.items():
         if files:
