@@ -9,8 +9,11 @@ Dockerfile and pre-commit configuration.
   merge-conflict check really fails on markers; every action is pinned to the commit
   tool_versions.ACTIONS names, and zizmor finds nothing;
 - pre-commit runs the project's own ruff (uv.lock's), the one CI lints with;
-- for every accelerator in the facts, the Dockerfile's base image is that variant's
-  `docker_image`, and the GitHub workflow installs CPU torch where the lock holds a GPU build;
+- for every accelerator in the facts, the Dockerfile builds with uv's Debian image and runs on
+  a slim Debian (torch's wheels bring CUDA, cuDNN and ROCm: no second copy from a CUDA or ROCm
+  base image; XPU on the variant's `docker_image`, Intel's driver being no wheel), a compiled
+  extension builds in the toolkit's -devel image, and the GitHub workflow installs CPU torch
+  where the lock holds a GPU build;
 - (marker `lock`) against the local index replica: the CI step that swaps the locked GPU build
   for the CPU build installs no GPU package, keeps the lock's versions and verifies uv.lock.
 """
@@ -65,6 +68,15 @@ def newest_release_with(variant: str):
 
 def image_of(variant: str, python: str) -> str:
     return FACTS.variants[variant].docker_image.replace("{python}", python)
+
+
+UV_IMAGE = f"ghcr.io/astral-sh/uv:{TOOLS['uv']}-{TOOLS['debian']}-slim"
+SLIM_DEBIAN = f"debian:{TOOLS['debian']}-slim"
+
+
+def stages_of(variant: str, python: str) -> list[str]:
+    """The build and the runtime stage's images for a build of `variant` compiling nothing."""
+    return [UV_IMAGE, image_of(variant, python) if FACTS.variants[variant].kind == "xpu" else SLIM_DEBIAN]
 
 
 def from_lines(dockerfile: Path) -> list[str]:
@@ -263,7 +275,17 @@ def check_dockerfile(project: Path) -> None:
     text = (project / "Dockerfile").read_text(encoding="utf-8")
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
     assert not (errors := hadolint_errors(project / "Dockerfile")), errors
-    assert f"COPY --from=ghcr.io/astral-sh/uv:{TOOLS['uv']} /uv /uvx /bin/" in text
+    # Two stages: uv (pinned: its image, or copied from it) installs; the final stage gets the
+    # environment and its uv-managed Python only, and runs unprivileged.
+    build, runtime = re.split(r"^FROM ", text, flags=re.MULTILINE)[1:]
+    assert build.startswith((f"{UV_IMAGE} AS build", "${BUILD_IMAGE} AS build")) or (
+        f"COPY --from=ghcr.io/astral-sh/uv:{TOOLS['uv']} /uv /uvx /bin/" in build
+    ), build
+    assert re.findall(r"^COPY --from=(\S+) (\S+)", runtime, re.MULTILINE) == [
+        ("build", "/python"),
+        ("build", "/app/.venv"),
+    ]
+    assert "uv " not in runtime and "UV_PYTHON_INSTALL_DIR=/python" in build
     assert "UV_COMPILE_BYTECODE=1" in text and "UV_LINK_MODE=copy" in text
     # Two syncs: the dependencies alone (cached layer), then the project. A workspace's first
     # sync cannot check uv.lock without the members' pyproject.toml files: --frozen there.
@@ -274,8 +296,10 @@ def check_dockerfile(project: Path) -> None:
     else:
         assert "--frozen --no-install-workspace" in syncs[0]
     assert "--locked" in syncs[1] and "--no-install" not in syncs[1]
+    # Installed as wheels: the final stage has no source tree for an editable install to point at.
+    assert all("--no-dev --no-editable" in sync for sync in syncs), syncs
     assert text.count("--mount=type=cache,target=/root/.cache/uv") == 2
-    assert re.search(r"^USER (?!root)\S+$", text, re.MULTILINE)
+    assert re.search(r"^USER (?!root)\S+$", runtime, re.MULTILINE)
     # The entry point is the doctor module, wherever the layout puts it.
     module = re.search(r'^CMD \["python", "-m", "(\w+)\.doctor"\]$', text, re.MULTILINE)
     assert module and list(project.glob(f"**/src/{module[1]}/doctor.py")), module
@@ -315,10 +339,15 @@ def test_dockerfile_base_image_matches_every_accelerator(render, variant: str) -
         }
     )
 
-    assert from_lines(project / "Dockerfile") == [image_of(variant, python)]
+    # No CUDA, cuDNN or ROCm from a base image: torch's wheels bring them.
+    assert from_lines(project / "Dockerfile") == stages_of(variant, python)
     text = (project / "Dockerfile").read_text(encoding="utf-8")
-    # GPU images bring no (suitable) Python: uv installs one; the CPU image is a Python image.
-    assert ("uv python install" in text) == (FACTS.variants[variant].kind != "cpu")
+    assert f"uv python install {python}" in text
+    # The GPU reaches the container.
+    kind = FACTS.variants[variant].kind
+    hint = {"cpu": "docker run --rm my", "cuda": "--gpus all", "rocm": "--device=/dev/kfd --device=/dev/dri"}
+    assert hint.get(kind, "--device=/dev/dri") in text
+    assert ("NVIDIA_DRIVER_CAPABILITIES=compute,utility" in text) == (kind == "cuda")
     check_dockerfile(project)
 
     # CI runs CPU builds: plain `uv sync --locked` where the lock has one, the swap elsewhere.
@@ -352,7 +381,9 @@ def test_dockerfile_base_image_matches_every_accelerator(render, variant: str) -
 def test_dockerfile_base_image_follows_the_linux_build(render, answers: dict, variant: str) -> None:
     project = render({"docker": True, "ci": "none", "pre_commit": False, **answers})
     python = yaml.safe_load((project / ".copier-answers.yml").read_text())["python_min"]
-    assert from_lines(project / "Dockerfile") == [image_of(variant, python)]
+    assert from_lines(project / "Dockerfile") == stages_of(variant, python)
+    text = (project / "Dockerfile").read_text(encoding="utf-8")
+    assert ("--gpus all" in text) == (FACTS.variants[variant].kind == "cuda")
 
 
 @pytest.mark.parametrize("accelerators", [["cpu", CUDA], [CUDA, ROCM]], ids="+".join)
@@ -362,17 +393,18 @@ def test_extras_dockerfile_takes_the_extra_and_its_image_as_build_args(render, a
     python = yaml.safe_load((project / ".copier-answers.yml").read_text())["python_min"]
     text = (project / "Dockerfile").read_text(encoding="utf-8")
     first = accelerators[0]
-    assert re.search(rf"^ARG BASE_IMAGE={re.escape(image_of(first, python))}$", text, re.MULTILINE)
+    build, runtime = stages_of(first, python)
+    assert re.search(rf"^ARG BUILD_IMAGE={re.escape(build)}$", text, re.MULTILINE)
+    assert re.search(rf"^ARG RUNTIME_IMAGE={re.escape(runtime)}$", text, re.MULTILINE)
     assert re.search(rf"^ARG ACCELERATOR={re.escape(FACTS.variants[first].extra_name)}$", text, re.MULTILINE)
-    assert from_lines(project / "Dockerfile") == ["${BASE_IMAGE}"]
+    assert from_lines(project / "Dockerfile") == ["${BUILD_IMAGE}", "${RUNTIME_IMAGE}"]
     assert all('--extra "${ACCELERATOR}"' in line for line in re.findall(r"uv sync .*", text))
-    # Every extra's image is documented next to the build args.
+    # Every extra's images are documented as the build args that pick them.
     for name in accelerators:
-        assert re.search(
-            rf"^#\s+{re.escape(FACTS.variants[name].extra_name)}\s+{re.escape(image_of(name, python))}$",
-            text,
-            re.MULTILINE,
-        )
+        extra = FACTS.variants[name].extra_name
+        build, runtime = stages_of(name, python)
+        args = f"--build-arg ACCELERATOR={extra} --build-arg BUILD_IMAGE={build} --build-arg RUNTIME_IMAGE={runtime}"
+        assert f"#   {extra}: {args}\n" in text, name
     check_dockerfile(project)
 
     # CI tests the cpu extra when there is one (CPU everywhere), else the first extra with the swap.
@@ -382,6 +414,19 @@ def test_extras_dockerfile_takes_the_extra_and_its_image_as_build_args(render, a
     swaps = {platform for platform, entry in matrix_of(workflow).items() if entry["torch"] == "cpu-index"}
     assert swaps == (set() if "cpu" in accelerators else {"linux-x86_64", "windows-x86_64"})
     assert_valid(project)
+
+
+def test_dockerfile_compiles_extensions_in_the_toolkits_devel_image_only(render) -> None:
+    """The -devel image (nvcc) is the build stage; the final stage is the same slim Debian."""
+    answers = {"accelerator_strategy": "single", "accelerator": CUDA, "compiled_extensions": ["flash-attn"]}
+    project = render({**answers, "docker": True, "ci": "none", "pre_commit": False})
+    python = yaml.safe_load((project / ".copier-answers.yml").read_text())["python_min"]
+    devel = image_of(CUDA, python).replace("-runtime-", "-devel-")
+    assert devel != image_of(CUDA, python)
+    assert from_lines(project / "Dockerfile") == [devel, SLIM_DEBIAN]
+    text = (project / "Dockerfile").read_text(encoding="utf-8")
+    assert "ARG MAX_JOBS" in text
+    check_dockerfile(project)
 
 
 # --- the CPU swap, run for real against the index replica ----------------------------------
