@@ -1,10 +1,19 @@
-"""The optional files: CI (GitHub Actions, GitLab CI), Dockerfile and pre-commit configuration.
+"""The optional files: CI (GitHub Actions, GitLab CI), dependency updates (Dependabot, Renovate),
+Dockerfile and pre-commit configuration.
 
 - every ci × docker × pre_commit answer yields exactly its files, and they pass their real
-  validators (check-jsonschema's GitHub/GitLab schemas, pre-commit validate-config, hadolint);
-- the CI files hold the promised jobs, and their merge-conflict check really fails on markers;
-- for every accelerator in the facts, the Dockerfile's base image is that variant's
-  `docker_image`, and the GitHub workflow installs CPU torch where the lock holds a GPU build;
+  validators (check-jsonschema's GitHub/GitLab/Dependabot/Renovate schemas, pre-commit
+  validate-config, hadolint, zizmor);
+- the dependency updates cover uv.lock, the pinned actions and the pinned hook repository;
+- the CI files hold the promised jobs, test both ends of the Python range, and their
+  merge-conflict check really fails on markers; every action is pinned to the commit
+  tool_versions.ACTIONS names, and zizmor finds nothing;
+- pre-commit runs the project's own ruff (uv.lock's), the one CI lints with;
+- for every accelerator in the facts, the Dockerfile builds with uv's Debian image and runs on
+  a slim Debian (torch's wheels bring CUDA, cuDNN and ROCm: no second copy from a CUDA or ROCm
+  base image; XPU on the variant's `docker_image`, Intel's driver being no wheel), a compiled
+  extension builds in the toolkit's -devel image, and the GitHub workflow installs CPU torch
+  where the lock holds a GPU build;
 - (marker `lock`) against the local index replica: the CI step that swaps the locked GPU build
   for the CPU build installs no GPU package, keeps the lock's versions and verifies uv.lock.
 """
@@ -25,7 +34,8 @@ import yaml
 from answer_matrix import gpu_variant
 from conftest import text_problems
 from pytorch_facts import load_facts
-from tool_versions import TOOLS
+from test_validators import check_pinned_and_minimal
+from tool_versions import ACTIONS, TOOLS
 from validators import assert_valid, hadolint_errors
 
 FACTS = load_facts()
@@ -35,6 +45,8 @@ GITHUB_WORKFLOW = ".github/workflows/ci.yml"
 UPDATE_WORKFLOW = ".github/workflows/template-update.yml"
 GITLAB_CI = ".gitlab-ci.yml"
 PRE_COMMIT = ".pre-commit-config.yaml"
+DEPENDABOT = ".github/dependabot.yml"
+RENOVATE = "renovate.json"
 DEFAULT_RUNNERS = {"ubuntu-latest", "macos-latest", "windows-latest"}
 # copier update's inline conflict markers (tests/template_versions.py pins the same ones).
 CONFLICTED = (
@@ -58,6 +70,15 @@ def image_of(variant: str, python: str) -> str:
     return FACTS.variants[variant].docker_image.replace("{python}", python)
 
 
+UV_IMAGE = f"ghcr.io/astral-sh/uv:{TOOLS['uv']}-{TOOLS['debian']}-slim"
+SLIM_DEBIAN = f"debian:{TOOLS['debian']}-slim"
+
+
+def stages_of(variant: str, python: str) -> list[str]:
+    """The build and the runtime stage's images for a build of `variant` compiling nothing."""
+    return [UV_IMAGE, image_of(variant, python) if FACTS.variants[variant].kind == "xpu" else SLIM_DEBIAN]
+
+
 def from_lines(dockerfile: Path) -> list[str]:
     return re.findall(r"^FROM\s+(\S+)", dockerfile.read_text(encoding="utf-8"), re.MULTILINE)
 
@@ -66,9 +87,11 @@ def runs(steps: list[dict]) -> str:
     return "\n".join(step.get("run", "") for step in steps)
 
 
-def matrix_of(workflow: dict) -> dict[str, dict]:
-    """The test matrix by platform."""
-    return {entry["platform"]: entry for entry in workflow["jobs"]["test"]["strategy"]["matrix"]["include"]}
+def matrix_of(workflow: dict, python: str | None = None) -> dict[str, dict]:
+    """The test matrix by platform, for one Python (by default the oldest: every platform has it)."""
+    entries = workflow["jobs"]["test"]["strategy"]["matrix"]["include"]
+    python = python or min((entry["python"] for entry in entries), key=lambda v: tuple(map(int, v.split("."))))
+    return {entry["platform"]: entry for entry in entries if entry["python"] == python}
 
 
 def cpu_swap_script(project: Path, ci: str) -> tuple[str, dict]:
@@ -116,10 +139,21 @@ def test_optional_files_follow_the_answers(render, ci: str, docker: bool, pre_co
     assert (project / "Dockerfile").is_file() == docker
     assert (project / ".dockerignore").is_file() == docker
     assert (project / PRE_COMMIT).is_file() == pre_commit
+    assert (project / DEPENDABOT).is_file() == (ci == "github")
+    assert (project / RENOVATE).is_file() == (ci == "gitlab")
     leftovers = [p.name for p in project.rglob("*") if p.name in ("", ".jinja") or p.suffix == ".jinja"]
     assert not leftovers, f"unrendered file names: {leftovers}"
 
-    for name in (GITHUB_WORKFLOW, UPDATE_WORKFLOW, GITLAB_CI, PRE_COMMIT, "Dockerfile", ".dockerignore"):
+    for name in (
+        GITHUB_WORKFLOW,
+        UPDATE_WORKFLOW,
+        GITLAB_CI,
+        DEPENDABOT,
+        RENOVATE,
+        PRE_COMMIT,
+        "Dockerfile",
+        ".dockerignore",
+    ):
         if not (project / name).is_file():
             continue
         assert not text_problems(name, (project / name).read_text(encoding="utf-8"))
@@ -127,8 +161,10 @@ def test_optional_files_follow_the_answers(render, ci: str, docker: bool, pre_co
     assert_valid(project)
     if ci == "github":
         check_github_workflow(project)
+        check_dependabot(project, pre_commit)
     if ci == "gitlab":
         check_gitlab_ci(project)
+        check_renovate(project, pre_commit)
     if pre_commit:
         check_pre_commit(project)
     if docker:
@@ -147,12 +183,26 @@ def check_github_workflow(project: Path) -> None:
     assert {entry["os"] for entry in matrix_of(workflow).values()} == DEFAULT_RUNNERS
     assert jobs["test"]["runs-on"] == "${{ matrix.os }}"
     assert "uv run --no-sync pytest" in runs(jobs["test"]["steps"])
-    # setup-uv pinned to a release, with its cache on, in every job that installs uv.
-    setups = [s for job in jobs.values() for s in job["steps"] if s.get("uses", "").startswith("astral-sh/setup-uv@")]
-    assert len(setups) == 3
-    for step in setups:
-        assert re.fullmatch(r"astral-sh/setup-uv@v\d+(\.\d+){0,2}", step["uses"]), step["uses"]
-        assert step["with"]["enable-cache"] is True
+    # Every action pinned to the commit of the release tool_versions.ACTIONS names, read-only
+    # token, checkout without persisted credentials (nothing in ci.yml pushes).
+    check_pinned_and_minimal(project / GITHUB_WORKFLOW)
+    pinned = {f"{action}@{sha}": tag for action, sha, tag in ACTIONS.values()}
+    for line in re.findall(r"^\s*(?:- )?uses: (\S+)\s+# (\S+)$", text, re.MULTILINE):
+        assert pinned.get(line[0]) == line[1], line
+    # setup-uv with its cache on in every job that installs the project's dependencies.
+    setups = {name: s for name, job in jobs.items() for s in job["steps"] if s.get("uses", "").startswith("astral-sh/")}
+    assert set(setups) == {"lint", "lock", "audit", "test"}
+    assert all(setups[name]["with"]["enable-cache"] is True for name in ("lint", "lock", "test"))
+    # uv audit reads uv.lock alone.
+    assert "uv audit --locked --preview-features audit-command" in runs(jobs["audit"]["steps"])
+    # Both ends of the Python range: every platform with python_min, the first one with python_max too.
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
+    entries = jobs["test"]["strategy"]["matrix"]["include"]
+    assert {entry["python"] for entry in entries} == {answers["python_min"], answers["python_max"]}
+    assert set(matrix_of(workflow, answers["python_min"])) == set(answers["platforms"])
+    if answers["python_max"] != answers["python_min"]:
+        assert len(matrix_of(workflow, answers["python_max"])) == 1
+    assert setups["test"]["with"]["python-version"] == "${{ matrix.python }}"
     # The merge-conflict check fails on copier's markers, and only on them.
     assert conflict_check_fails(project, "github", {"pyproject.toml": CONFLICTED, "README.md": CLEAN})
     assert not conflict_check_fails(project, "github", {"README.md": CLEAN})
@@ -167,9 +217,34 @@ def check_gitlab_ci(project: Path) -> None:
     assert "uv run --no-sync ruff format --check" in ci["lint"]["script"]
     assert "uv lock --check" in ci["lock"]["script"]
     assert "uv run --no-sync pytest" in ci["test"]["script"]
+    assert "uv audit --locked --preview-features audit-command" in ci["audit"]["script"]
+    # Both ends of the Python range (uv downloads each: the image has no Python).
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
+    if answers["python_max"] != answers["python_min"]:
+        ends = [answers["python_min"], answers["python_max"]]
+        assert ci["test"]["parallel"]["matrix"] == [{"UV_PYTHON": ends}]
+    assert ci["default"]["image"] == f"ghcr.io/astral-sh/uv:$UV_VERSION-{TOOLS['debian']}-slim"
     assert "Linux only" in (project / GITLAB_CI).read_text(encoding="utf-8")
     assert conflict_check_fails(project, "gitlab", {"pyproject.toml": CONFLICTED, "README.md": CLEAN})
     assert not conflict_check_fails(project, "gitlab", {"README.md": CLEAN})
+
+
+def check_dependabot(project: Path, pre_commit: bool) -> None:
+    updates = {entry["package-ecosystem"]: entry for entry in load_yaml(project / DEPENDABOT)["updates"]}
+    assert set(updates) == {"uv", "github-actions"} | ({"pre-commit"} if pre_commit else set())
+    for entry in updates.values():
+        assert entry["directory"] == "/" and entry["schedule"]["interval"] == "weekly", entry
+        assert entry["cooldown"]["default-days"] >= 1, entry
+
+
+def check_renovate(project: Path, pre_commit: bool) -> None:
+    config = json.loads((project / RENOVATE).read_text(encoding="utf-8"))
+    # The whole uv.lock refreshed, not only the direct dependencies' pins.
+    assert config["lockFileMaintenance"]["enabled"] is True
+    assert config.get("pre-commit", {}).get("enabled", False) is pre_commit
+    # The template-update job, not Renovate's copier manager, runs copier update.
+    update_workflow = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))["update_workflow"]
+    assert config.get("copier", {}).get("enabled", True) is not update_workflow
 
 
 def check_pre_commit(project: Path) -> None:
@@ -186,6 +261,12 @@ def check_pre_commit(project: Path) -> None:
     # Without it the hook only looks during a git merge, and copier update is none.
     assert "--assume-in-merge" in hooks["check-merge-conflict"]["args"]
     assert hooks["uv-lock-check"]["entry"] == "uv lock --check"
+    # One ruff: the hooks run the project's own (uv.lock's dev group, what CI lints with), not a
+    # second release pinned in a hook repository.
+    assert not [repo for repo in config["repos"] if "ruff" in repo["repo"]]
+    for hook in ("ruff-check", "ruff-format"):
+        assert hooks[hook]["language"] == "system"
+        assert hooks[hook]["entry"].startswith("uv run --no-sync ruff "), hooks[hook]
     for repo in config["repos"]:
         assert repo["repo"] == "local" or re.fullmatch(r"v?\d+\.\d+\.\d+", repo["rev"]), repo
 
@@ -194,7 +275,17 @@ def check_dockerfile(project: Path) -> None:
     text = (project / "Dockerfile").read_text(encoding="utf-8")
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
     assert not (errors := hadolint_errors(project / "Dockerfile")), errors
-    assert f"COPY --from=ghcr.io/astral-sh/uv:{TOOLS['uv']} /uv /uvx /bin/" in text
+    # Two stages: uv (pinned: its image, or copied from it) installs; the final stage gets the
+    # environment and its uv-managed Python only, and runs unprivileged.
+    build, runtime = re.split(r"^FROM ", text, flags=re.MULTILINE)[1:]
+    assert build.startswith((f"{UV_IMAGE} AS build", "${BUILD_IMAGE} AS build")) or (
+        f"COPY --from=ghcr.io/astral-sh/uv:{TOOLS['uv']} /uv /uvx /bin/" in build
+    ), build
+    assert re.findall(r"^COPY --from=(\S+) (\S+)", runtime, re.MULTILINE) == [
+        ("build", "/python"),
+        ("build", "/app/.venv"),
+    ]
+    assert "uv " not in runtime and "UV_PYTHON_INSTALL_DIR=/python" in build
     assert "UV_COMPILE_BYTECODE=1" in text and "UV_LINK_MODE=copy" in text
     # Two syncs: the dependencies alone (cached layer), then the project. A workspace's first
     # sync cannot check uv.lock without the members' pyproject.toml files: --frozen there.
@@ -205,8 +296,10 @@ def check_dockerfile(project: Path) -> None:
     else:
         assert "--frozen --no-install-workspace" in syncs[0]
     assert "--locked" in syncs[1] and "--no-install" not in syncs[1]
+    # Installed as wheels: the final stage has no source tree for an editable install to point at.
+    assert all("--no-dev --no-editable" in sync for sync in syncs), syncs
     assert text.count("--mount=type=cache,target=/root/.cache/uv") == 2
-    assert re.search(r"^USER (?!root)\S+$", text, re.MULTILINE)
+    assert re.search(r"^USER (?!root)\S+$", runtime, re.MULTILINE)
     # The entry point is the doctor module, wherever the layout puts it.
     module = re.search(r'^CMD \["python", "-m", "(\w+)\.doctor"\]$', text, re.MULTILINE)
     assert module and list(project.glob(f"**/src/{module[1]}/doctor.py")), module
@@ -246,10 +339,15 @@ def test_dockerfile_base_image_matches_every_accelerator(render, variant: str) -
         }
     )
 
-    assert from_lines(project / "Dockerfile") == [image_of(variant, python)]
+    # No CUDA, cuDNN or ROCm from a base image: torch's wheels bring them.
+    assert from_lines(project / "Dockerfile") == stages_of(variant, python)
     text = (project / "Dockerfile").read_text(encoding="utf-8")
-    # GPU images bring no (suitable) Python: uv installs one; the CPU image is a Python image.
-    assert ("uv python install" in text) == (FACTS.variants[variant].kind != "cpu")
+    assert f"uv python install {python}" in text
+    # The GPU reaches the container.
+    kind = FACTS.variants[variant].kind
+    hint = {"cpu": "docker run --rm my", "cuda": "--gpus all", "rocm": "--device=/dev/kfd --device=/dev/dri"}
+    assert hint.get(kind, "--device=/dev/dri") in text
+    assert ("NVIDIA_DRIVER_CAPABILITIES=compute,utility" in text) == (kind == "cuda")
     check_dockerfile(project)
 
     # CI runs CPU builds: plain `uv sync --locked` where the lock has one, the swap elsewhere.
@@ -283,7 +381,9 @@ def test_dockerfile_base_image_matches_every_accelerator(render, variant: str) -
 def test_dockerfile_base_image_follows_the_linux_build(render, answers: dict, variant: str) -> None:
     project = render({"docker": True, "ci": "none", "pre_commit": False, **answers})
     python = yaml.safe_load((project / ".copier-answers.yml").read_text())["python_min"]
-    assert from_lines(project / "Dockerfile") == [image_of(variant, python)]
+    assert from_lines(project / "Dockerfile") == stages_of(variant, python)
+    text = (project / "Dockerfile").read_text(encoding="utf-8")
+    assert ("--gpus all" in text) == (FACTS.variants[variant].kind == "cuda")
 
 
 @pytest.mark.parametrize("accelerators", [["cpu", CUDA], [CUDA, ROCM]], ids="+".join)
@@ -293,17 +393,18 @@ def test_extras_dockerfile_takes_the_extra_and_its_image_as_build_args(render, a
     python = yaml.safe_load((project / ".copier-answers.yml").read_text())["python_min"]
     text = (project / "Dockerfile").read_text(encoding="utf-8")
     first = accelerators[0]
-    assert re.search(rf"^ARG BASE_IMAGE={re.escape(image_of(first, python))}$", text, re.MULTILINE)
+    build, runtime = stages_of(first, python)
+    assert re.search(rf"^ARG BUILD_IMAGE={re.escape(build)}$", text, re.MULTILINE)
+    assert re.search(rf"^ARG RUNTIME_IMAGE={re.escape(runtime)}$", text, re.MULTILINE)
     assert re.search(rf"^ARG ACCELERATOR={re.escape(FACTS.variants[first].extra_name)}$", text, re.MULTILINE)
-    assert from_lines(project / "Dockerfile") == ["${BASE_IMAGE}"]
+    assert from_lines(project / "Dockerfile") == ["${BUILD_IMAGE}", "${RUNTIME_IMAGE}"]
     assert all('--extra "${ACCELERATOR}"' in line for line in re.findall(r"uv sync .*", text))
-    # Every extra's image is documented next to the build args.
+    # Every extra's images are documented as the build args that pick them.
     for name in accelerators:
-        assert re.search(
-            rf"^#\s+{re.escape(FACTS.variants[name].extra_name)}\s+{re.escape(image_of(name, python))}$",
-            text,
-            re.MULTILINE,
-        )
+        extra = FACTS.variants[name].extra_name
+        build, runtime = stages_of(name, python)
+        args = f"--build-arg ACCELERATOR={extra} --build-arg BUILD_IMAGE={build} --build-arg RUNTIME_IMAGE={runtime}"
+        assert f"#   {extra}: {args}\n" in text, name
     check_dockerfile(project)
 
     # CI tests the cpu extra when there is one (CPU everywhere), else the first extra with the swap.
@@ -313,6 +414,19 @@ def test_extras_dockerfile_takes_the_extra_and_its_image_as_build_args(render, a
     swaps = {platform for platform, entry in matrix_of(workflow).items() if entry["torch"] == "cpu-index"}
     assert swaps == (set() if "cpu" in accelerators else {"linux-x86_64", "windows-x86_64"})
     assert_valid(project)
+
+
+def test_dockerfile_compiles_extensions_in_the_toolkits_devel_image_only(render) -> None:
+    """The -devel image (nvcc) is the build stage; the final stage is the same slim Debian."""
+    answers = {"accelerator_strategy": "single", "accelerator": CUDA, "compiled_extensions": ["flash-attn"]}
+    project = render({**answers, "docker": True, "ci": "none", "pre_commit": False})
+    python = yaml.safe_load((project / ".copier-answers.yml").read_text())["python_min"]
+    devel = image_of(CUDA, python).replace("-runtime-", "-devel-")
+    assert devel != image_of(CUDA, python)
+    assert from_lines(project / "Dockerfile") == [devel, SLIM_DEBIAN]
+    text = (project / "Dockerfile").read_text(encoding="utf-8")
+    assert "ARG MAX_JOBS" in text
+    check_dockerfile(project)
 
 
 # --- the CPU swap, run for real against the index replica ----------------------------------

