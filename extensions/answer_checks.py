@@ -37,6 +37,7 @@ import unicodedata
 from urllib.parse import quote, urlsplit
 
 import compiled_extensions
+import yaml
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 from pytorch_facts import TORCH_FAMILY, Facts, Sdk, load_facts
@@ -299,6 +300,21 @@ def python_unavailable(minor: str, question: str, answers: dict, facts: Facts | 
         f"not {minor}: {python_fix}{torch_fix}",
         f"torch {release.minor} has Python {_minor_span(release.python)}",
     )
+
+
+def default_python_max(answers: dict, facts: Facts | None = None) -> str:
+    """python_max's default: the newest minor torch_min has wheels for that the torch packages
+    already given as data (`--data torch_packages=...`, asked after python_max) have too."""
+    facts = _facts(facts)
+    release = facts.release(answers["torch_min"])
+    packages = answers.get("torch_packages") or []
+    if isinstance(packages, str):  # as given to copier's CLI, parsed only when its question is
+        packages = yaml.safe_load(packages) or []
+    for minor in reversed(release.python):
+        trial = {**answers, "python_max": minor}
+        if not any(torch_package_unavailable(p, trial, facts) for p in packages if p in facts.companions):
+            return minor
+    return release.python[-1]
 
 
 def python_range(answers: dict, facts: Facts | None = None) -> str:
@@ -694,6 +710,54 @@ def switch_accelerator(answers: dict, facts: Facts | None = None) -> dict:
                     return {question: others[0]}
         return {}
     return {"accelerator_strategy": "single", "accelerator": usable[0]} if usable else {}
+
+
+def _still_valid(answers: dict, facts: Facts) -> bool:
+    """Whether the Python range, the torch packages, the platforms, the strategy and every
+    accelerator answer it asks all pass with `answers` (a suggestion changes one of them)."""
+    strategy = answers["accelerator_strategy"]
+    if (
+        python_range(answers, facts)
+        or any(torch_package_unavailable(p, answers, facts) for p in answers.get("torch_packages") or [])
+        or platforms(answers, facts)
+        or strategy_unavailable(strategy, answers, facts)
+    ):
+        return False
+    for question, wanted in ACCELERATOR_QUESTIONS.items():
+        answer = answers.get(question)
+        if wanted != strategy or answer in (None, "", []):
+            continue
+        if question == "accelerators":
+            problem = accelerators(answer, answers, facts)
+        elif question == "accelerator":
+            problem = variant_unavailable(answer, question, answers, facts)
+        else:
+            os_name = question.split("_")[0]
+            problem = platforms_of_os(answers, os_name, facts) and os_accelerator(answer, os_name, answers, facts)
+        if problem:
+            return False
+    return True
+
+
+def add_platform(answers: dict, facts: Facts | None = None) -> dict:
+    """Answers that add the first platform (in the facts' order) the project lacks and its other
+    answers allow, in copier's recorded order; {} when there is none."""
+    facts = _facts(facts)
+    chosen = answers.get("platforms") or []
+    for name in facts.platforms:
+        wanted = [p for p in facts.platforms if p in chosen or p == name]
+        if name not in chosen and _still_valid({**answers, "platforms": wanted}, facts):
+            return {"platforms": wanted}
+    return {}
+
+
+def widen_python_max(answers: dict, facts: Facts | None = None) -> dict:
+    """Answers that raise python_max to the newest minor torch_min and the other answers allow;
+    {} when python_max already is that minor."""
+    facts = _facts(facts)
+    newer = [m for m in facts.python_minors if Version(m) > Version(answers["python_max"])]
+    allowed = [m for m in newer if _still_valid({**answers, "python_max": m}, facts)]
+    return {"python_max": allowed[-1]} if allowed else {}
 
 
 def raise_torch_min(answers: dict, newest_admitted: str) -> dict:

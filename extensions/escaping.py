@@ -52,6 +52,17 @@ def comment(value: object) -> str:
     return one_line(value)
 
 
+_CODE_SPAN = re.compile(r"`[^`]*`")
+_KEPT_SPACE = "\0"
+
+
+def comment_block(value: object, width: int = 100) -> str:
+    """Text as `# ` comment lines of at most `width` characters, never breaking a `code` span."""
+    text = _CODE_SPAN.sub(lambda span: span[0].replace(" ", _KEPT_SPACE), one_line(value))
+    lines = textwrap.wrap(text, width - 2, break_long_words=False, break_on_hyphens=False)
+    return "\n".join(f"# {line}".replace(_KEPT_SPACE, " ") for line in lines)
+
+
 def markdown(value: object) -> str:
     """Literal text in Markdown: one line, no emphasis, links, HTML, tables or block syntax."""
     text = _MARKDOWN_INLINE.sub(r"\\\1", one_line(value))
@@ -63,5 +74,6 @@ FILTERS = {
     "docstring": docstring,
     "py_literal": py_literal,
     "comment": comment,
+    "comment_block": comment_block,
     "markdown": markdown,
 }

@@ -150,6 +150,11 @@ def python_choices(context, question: str) -> str:
 
 
 @pass_context
+def default_python_max(context) -> str:
+    return answer_checks.default_python_max(_answers(context))
+
+
+@pass_context
 def default_strategy(context) -> str:
     """accelerator_strategy's default: implied by an accelerator answer, else one that can work."""
     return answer_checks.default_strategy(_answers(context))
@@ -175,17 +180,31 @@ def _shown(context, question: str, problem: str) -> str:
 
 @pass_context
 def suggested_data(context, suggestion: str) -> str:
-    """`--data` options for a README suggestion ("switch": another accelerator; "bump": the newest
-    torch_min the answers allow), computed from the answers and the facts; "" for none."""
+    """`--data` options for a README suggestion ("switch": another accelerator; "platform": one
+    more platform; "python": a higher python_max; "bump": the newest torch_min the answers
+    allow), computed from the answers and the facts; "" for none."""
     answers = _answers(context)
     if suggestion == "switch":
         data = answer_checks.switch_accelerator(answers)
+    elif suggestion == "platform":
+        data = answer_checks.add_platform(answers)
+    elif suggestion == "python":
+        data = answer_checks.widen_python_max(answers)
     else:
         data = answer_checks.raise_torch_min(answers, build_config(answers).newest.minor)
     return " ".join(
         "--data " + shlex.quote(f"{key}={json.dumps(value) if isinstance(value, list) else value}")
         for key, value in data.items()
     )
+
+
+def machine_local_source(src: str) -> bool:
+    """Whether a template source copier records (`_src_path`) names a path on this machine: a
+    plain path, or a URL of the file scheme (`file://`, `git+file://`)."""
+    if not src or src.startswith(("gh:", "gl:", "git@")):
+        return False
+    scheme, separator, _ = src.partition("://")
+    return not separator or scheme.split("+")[-1] == "file"
 
 
 @pass_context
@@ -209,8 +228,10 @@ class TorchUvExtension(Extension):
             gpu_targets_asked=gpu_targets_asked,
             gpu_target_choices=gpu_target_choices,
             default_strategy=default_strategy,
+            default_python_max=default_python_max,
             answer_problem=answer_problem,
             torch_config=torch_config,
             suggested_data=suggested_data,
+            machine_local_source=machine_local_source,
             answer_checks=answer_checks,
         )

@@ -76,6 +76,11 @@ class Sdk:
                 packages.append(self.target_package.format(target=target))
         return list(dict.fromkeys(packages))
 
+    @property
+    def metadata_fact(self) -> str:
+        """The facts' `unconfirmed` key for the SDK packages' own requirements."""
+        return f"{self.name}-sdk-metadata"
+
     def target_of(self, extra: str) -> str:
         """`device-gfx1100` -> `gfx1100` (a KeyError for an extra naming no target)."""
         prefix, _, suffix = self.target_extra.partition("{target}")

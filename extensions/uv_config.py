@@ -80,10 +80,27 @@ class SdkWiring:
         return self.requirement + (f" ; {self.route.marker}" if self.route.marker else "")
 
     @property
-    def dropped_sizes_mb(self) -> tuple[int, float]:
-        """(targets not installed, the MB known of their device wheels)."""
-        dropped = [t for t in self.sdk.sdk.targets if t not in self.targets]
-        return len(dropped), round(sum(self.sdk.sdk.target_sizes_mb.get(t, 0) for t in dropped), 1)
+    def why_sourced(self) -> str:
+        """Why the SDK's packages are direct dependencies, each with a source."""
+        sdk = self.sdk.sdk
+        return (
+            f"{sdk.selector} and the {len(self.packages) - 1} packages it installs: {self.route.variant.label} builds "
+            f"of torch take the {sdk.label} as wheels from their own index (PyPI's packages of these names are "
+            "placeholders), and uv applies an index only to direct dependencies, so each is one."
+        )
+
+    @property
+    def why_overridden(self) -> str:
+        """Why override-dependencies replaces torch's SDK requirement, with what it saves."""
+        sdk = self.sdk.sdk
+        dropped = [t for t in sdk.targets if t not in self.targets]
+        known = [sdk.target_sizes_mb[t] for t in dropped if t in sdk.target_sizes_mb]
+        saved = f", {round(sum(known), 1)} MB less for the {len(known)} whose size is known" if known else ""
+        return (
+            f"{self.route.variant.label}: torch asks for the device libraries of all {len(sdk.targets)} GPU targets "
+            f"({sdk.all_targets_extra}); this installs those of {', '.join(self.targets)} only: "
+            f"{len(dropped)} fewer device wheels{saved}."
+        )
 
 
 def gpu_targets_answer(variant: Variant) -> str | None:
@@ -435,7 +452,7 @@ def _unconfirmed_note(variant: Variant, releases: list[Release], packages: list[
         parts.append(f"its {'/'.join(companions)} builds")
     if variant.triton_packages and any("triton" in release.unconfirmed for release in releases):
         parts.append("the triton version")
-    if variant.sdk and f"{variant.sdk.sdk.name}-sdk-metadata" in facts.unconfirmed:
+    if variant.sdk and variant.sdk.sdk.metadata_fact in facts.unconfirmed:
         parts.append(f"the {variant.sdk.sdk.label} packages' requirements")
     if not parts:
         return None

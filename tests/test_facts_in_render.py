@@ -124,9 +124,11 @@ def test_an_unconfirmed_variant_is_flagged_at_its_index(copie) -> None:
         / "pyproject.toml"
     ).read_text(encoding="utf-8")
     block = text.split(f'name = "pytorch-{variant}"')[0].rsplit("[[tool.uv.index]]", 1)[0]
-    note = block.rstrip().splitlines()[-1]
-    assert note.startswith("# Unconfirmed: ") and f"torch {minor}" in note and "`uv lock` confirms" in note
-    assert len(note) <= 100
+    lines = block.rstrip().splitlines()
+    start = max(i for i, line in enumerate(lines) if line.startswith("# Unconfirmed: "))
+    note = " ".join(line.removeprefix("# ") for line in lines[start:])
+    assert f"torch {minor}" in note and note.endswith("`uv lock` confirms).")
+    assert all(len(line) <= 100 for line in lines[start:])
 
 
 def test_confirmed_builds_carry_no_unconfirmed_note() -> None:
@@ -147,8 +149,10 @@ def test_confirmed_builds_carry_no_unconfirmed_note() -> None:
             companions_unsure = FACTS.variants[variant].triton_packages and any(
                 "triton" in r.unconfirmed for r in config.releases
             )
+            sdk = FACTS.variants[variant].sdk
+            sdk_unsure = sdk and sdk.sdk.metadata_fact in FACTS.unconfirmed
             [index] = config.indexes
-            expected_none = not unsure and not companions_unsure
+            expected_none = not unsure and not companions_unsure and not sdk_unsure
             assert (index.unconfirmed is None) == expected_none, (release.minor, variant)
 
 

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -108,6 +109,22 @@ def test_greyed_out_choices_fit_one_line() -> None:
 def test_message_after_copy_lists_the_next_steps(render, capfd: pytest.CaptureFixture) -> None:
     project = render({"accelerator_strategy": "extras", "layout": "workspace"}, fresh=True)
     message = capfd.readouterr().err
-    steps = [f"cd {project}", "git init", "uv lock", "git commit", "uv sync --all-packages --extra"]
+    steps = [f"cd {project}", "git init", "uv lock", "git commit", "python scripts/sync.py"]
     positions = [message.find(step) for step in steps]
     assert -1 not in positions and positions == sorted(positions), message
+
+
+def test_defaults_fit_the_torch_packages_given_as_data(render) -> None:
+    """`--defaults --data torch_packages=[...]` with a companion whose wheels stop at an older
+    Python than torch's renders, its python_max lowered to the companion's newest (a bug: the
+    default was torch's newest, which copier then refused) (consistency)."""
+    release = FACTS.newest
+    companions = [c for c in FACTS.companions.values() if c.python and c.python[-1] in release.python[:-1]]
+    if not companions:
+        pytest.skip("no companion stops below torch's newest Python")
+    companion = companions[0]
+    # As copier's CLI passes it (`--data torch_packages='["torchcodec"]'`): a string, parsed
+    # only when the question comes, after python_max's default.
+    project = render({"torch_packages": json.dumps([companion.name])})
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers["python_max"] == companion.python[-1]
