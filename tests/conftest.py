@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import uv_runner
+from template_versions import commit_all, isolated_git_env, replace_once, snapshot_template
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE_SNAPSHOT = "TORCH_UV_TEMPLATE_SNAPSHOT"
@@ -311,3 +312,18 @@ def _exclusive(lock_file: Path):
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@pytest.fixture
+def broken_template(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A git copy of the template that a test breaks before rendering from it."""
+    for name, value in isolated_git_env(tmp_path / "home").items():
+        monkeypatch.setenv(name, value)
+    template = snapshot_template(tmp_path / "template")
+
+    def broken(path: str, pattern: str, replacement: str) -> Path:
+        replace_once(template / path, pattern, replacement)
+        commit_all(template, "break the template")
+        return template
+
+    return broken

@@ -75,6 +75,10 @@ NO_INTEL_COMPANION = next((name for name, c in FACTS.companions.items() if "maco
 NARROW_COMPANION = next((c for c in FACTS.companions.values() if c.python and NEWEST.python[-1] not in c.python), None)
 # Python minors of the newest release that the last Intel-Mac torch supports too.
 INTEL_PYTHON = [m for m in NEWEST.python if m in INTEL["python"]]
+# A variant of the newest release whose torch takes its SDK as wheels (ROCm 7.14), and its answer.
+SDK_VARIANT = next((v for v in NEWEST.variants if FACTS.variants[v].sdk), None)
+SDK = FACTS.variants[SDK_VARIANT].sdk.sdk if SDK_VARIANT else None
+TARGETS_ANSWER = f"{SDK.name}_gpu_targets" if SDK else ""
 
 MIRROR = "https://mirror.example.invalid/whl"
 
@@ -267,11 +271,26 @@ REFUSED = [
     ),
     case(
         "companion-without-wheels-for-the-newest-python",
-        {"torch_packages": [NARROW_COMPANION.name if NARROW_COMPANION else ""]},
+        # python_max given: its default stops at the newest Python the companions have.
+        {"torch_packages": [NARROW_COMPANION.name if NARROW_COMPANION else ""], "python_max": NEWEST.python[-1]},
         "Invalid choice for 'torch_packages'",
         f"torch_packages: {NARROW_COMPANION.name if NARROW_COMPANION else ''} has wheels for Python",
         f"set python_max to {NARROW_COMPANION.python[-1] if NARROW_COMPANION else ''}",
         requires=(NARROW_COMPANION,),
+    ),
+    case(
+        "gpu-targets-none",
+        {"accelerator": SDK_VARIANT, "platforms": ["linux-x86_64"], TARGETS_ANSWER: []},
+        f"{TARGETS_ANSWER}: no GPU target chosen",
+        "or all of them",
+        requires=(SDK_VARIANT,),
+    ),
+    case(
+        "gpu-targets-unknown",
+        {"accelerator": SDK_VARIANT, "platforms": ["linux-x86_64"], TARGETS_ANSWER: ["gfx9999"]},
+        f"Invalid choice for '{TARGETS_ANSWER}'",
+        "'gfx9999' is not in",
+        requires=(SDK_VARIANT,),
     ),
     case(
         "docker-without-linux",

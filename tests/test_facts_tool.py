@@ -186,6 +186,30 @@ def test_probes_find_a_variant_the_file_lacks(tmp_path: Path) -> None:
     assert f"differs      {name} index (not in the file) (PyTorch index): file says none, {found}" in result.stdout
 
 
+def test_check_reads_the_sdk_requirement_from_the_index_metadata(replica_url: str, tmp_path: Path) -> None:
+    """The replica serves torch's SDK requirement as the index does: check confirms it and each
+    package of its closure; against an index whose torch bundles the SDK, it reports both."""
+    variant = next((v for v in FACTS.newest.variants if FACTS.variants[v].sdk), None)
+    if variant is None:
+        pytest.skip("no variant of the newest release takes an SDK as wheels")
+    sdk = FACTS.variants[variant].sdk
+    label = f"torch {FACTS.newest.minor}: {variant} SDK requirement"
+    selector = sdk.sdk.selector
+    result = run_tool("check", "--only", "index", "--index-url", replica_url)
+    assert any(line.startswith("confirmed") and label in line for line in result.stdout.splitlines()), result.stdout
+    assert any(
+        line.startswith("confirmed") and f"{selector} on {variant}" in line for line in result.stdout.splitlines()
+    )
+    bundled = dataclasses.replace(FACTS.variants[variant], sdk=None)
+    without = dataclasses.replace(FACTS, variants={**FACTS.variants, variant: bundled})
+    with ReplicaServer(build_replica(tmp_path / "whl", facts=without)) as server:
+        result = run_tool("check", "--only", "index", "--index-url", server.base_url)
+    assert result.returncode == 1
+    differs = [line for line in lines_with(result.stdout, "differs") if label in line]
+    assert differs and "registry says absent" in differs[0] and selector in differs[0], result.stdout
+    assert any(f"{selector} on {variant}" in line for line in lines_with(result.stdout, "differs")), result.stdout
+
+
 def test_an_unreachable_index_is_reported_not_a_difference(capsys: pytest.CaptureFixture[str]) -> None:
     assert facts_main(["check", "--only", "index", "--index-url", "http://127.0.0.1:9"]) == 0
     output = capsys.readouterr().out

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -461,3 +462,29 @@ def test_intel_mac_python_cap_is_in_the_readme(render) -> None:
     assert f"(Python < {cap.group(1)})" in readme
     assert f"python_version < '{cap.group(1)}'" in readme
     assert intel["torch"] in readme
+
+
+def test_the_faq_mirror_command_locks_when_the_pytorch_index_is_down(
+    render, pytorch_index: str, tmp_path: Path
+) -> None:
+    """The FAQ's `UV_INDEX="<name>=<mirror>/<variant>" uv lock`, with the project's index
+    unreachable and the replica as the mirror: the real `uv lock` succeeds and every PyTorch
+    package comes from the mirror (truth: uv's own index override)."""
+    down = "http://127.0.0.1:9/whl"  # nothing listens on port 9 (discard)
+    answers = {**COMMON, "accelerator_strategy": "extras", "pytorch_index_url": down, "platforms": ["linux-x86_64"]}
+    project = render(answers)
+    readme = (project / "README.md").read_text()
+    faq = readme.split("## FAQ", 1)[1]
+    [command] = [c for _, block in shell_commands(faq) for c in block if c.startswith("UV_INDEX=")]
+    work = tmp_path / "project"
+    shutil.copytree(project, work)
+    python = python_for(answers)
+    env = uv_environment(python, tmp_path)
+    failed = subprocess.run([*UV, "lock"], cwd=work, env=env, capture_output=True, text=True, timeout=600)
+    assert failed.returncode != 0 and f"Failed to fetch: {down}/" in failed.stderr, failed.stderr
+    assert f"`Failed to fetch: {down}/" in faq  # the FAQ entry names the error the user sees
+    mirrored = command.replace("<mirror>", pytorch_index).replace("uv lock", shlex.join([*UV, "lock"]))
+    subprocess.run(["bash", "-c", mirrored], cwd=work, env=env, check=True, capture_output=True, timeout=600)
+    lock = (work / "uv.lock").read_text()
+    assert down not in lock
+    assert f'registry = "{pytorch_index}/' in lock

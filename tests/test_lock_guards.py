@@ -17,7 +17,7 @@ from answer_matrix import gpu_variant
 from index_replica import ReplicaServer
 from interpreters import interpreter_for
 from pytorch_facts import load_facts
-from template_versions import commit_all, isolated_git_env, replace_once, snapshot_template
+from template_versions import replace_once
 from test_lock import verify_lock
 from uv_runner import UvError, lock, locked_packages
 
@@ -88,21 +88,6 @@ def test_required_environments_turn_a_missing_wheel_into_a_failed_lock(
     lock(project, python)
     torch_wheels = [w["url"] for p in locked_packages(project) if p["name"] == "torch" for w in p.get("wheels", [])]
     assert torch_wheels and not [url for url in torch_wheels if "win_amd64" in url]
-
-
-@pytest.fixture
-def broken_template(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """A git copy of the template that a test breaks before rendering from it."""
-    for name, value in isolated_git_env(tmp_path / "home").items():
-        monkeypatch.setenv(name, value)
-    template = snapshot_template(tmp_path / "template")
-
-    def broken(path: str, pattern: str, replacement: str) -> Path:
-        replace_once(template / path, pattern, replacement)
-        commit_all(template, "break the template")
-        return template
-
-    return broken
 
 
 def test_a_source_without_its_marker_fails_the_lock_proof(

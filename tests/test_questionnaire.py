@@ -128,3 +128,15 @@ def test_defaults_fit_the_torch_packages_given_as_data(render) -> None:
     project = render({"torch_packages": json.dumps([companion.name])})
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     assert answers["python_max"] == companion.python[-1]
+
+
+def test_readme_documents_every_question_and_its_default() -> None:
+    """README.md's answers table has a row for every question copier asks, saying its default."""
+    readme = (REPO_ROOT / "README.md").read_text()
+    rows = [line for line in readme.splitlines() if line.startswith("| `")]
+    for question, spec in QUESTIONS.items():
+        if question.startswith("_") or spec.get("when") is False:
+            continue
+        row = next((r for r in rows if f"`{question}`" in r.split(" | ")[0]), None)
+        assert row is not None, f"README.md's answers table has no row for {question}"
+        assert "default" in row.lower(), f"README.md does not state {question}'s default: {row}"

@@ -25,7 +25,7 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
-from pytorch_facts import Facts, Release
+from pytorch_facts import Facts, Release, Variant
 
 from tools.simple_index import SimpleIndex, Unreachable, WheelFile
 
@@ -112,6 +112,25 @@ def observe_pypi(pypi: SimpleIndex, facts: Facts) -> Iterator[Fact]:
     yield from _last_releases(pypi, facts, torch, page)
     for name in facts.companions:
         yield from _pypi_companion(pypi, facts, name)
+    yield from _sdk_on_pypi(pypi, facts)
+
+
+def _sdk_on_pypi(pypi: SimpleIndex, facts: Facts) -> Iterator[Fact]:
+    """Each SDK package torch's requirement reaches is index-only: PyPI has no release in the
+    series the variants pin (its packages of these names are placeholders), so without a source
+    on the variant's index the lock would fail."""
+    for variant in (v for v in facts.variants.values() if v.sdk):
+        sdk = variant.sdk.sdk
+        series = SpecifierSet(variant.sdk.specifier)
+        for package in sdk.packages_for([*sdk.torch_extras, *sdk.extras]):
+            page = f"{pypi.base_url}/{package}/"
+            try:
+                versions = pypi.versions(package) or []
+            except Unreachable as error:
+                yield Fact(f"{package} {series} on PyPI", PYPI, "none", error, page)
+                continue
+            admitted = [str(v) for v in versions if v in series]
+            yield Fact(f"{package} {series} on PyPI", PYPI, "none", ", ".join(admitted) or "none", page)
 
 
 def _pypi_release(pypi: SimpleIndex, facts: Facts, release: Release, torch: _Release, page: str) -> Iterator[Fact]:
@@ -360,10 +379,21 @@ def _observe_variant(index: SimpleIndex, name: str, facts: Facts) -> Iterator[Fa
                 label = f"torch {release.minor}: {name} triton version"
                 settles = (release.minor, "triton")
                 yield Fact(label, INDEX, release.triton, version, sample.url, (*path, "triton"), settles=settles)
+        yield from _sdk_requirement(requires, variant, release, facts, sample.url)
         for package in ("torchvision", "torchaudio"):
             wanted = release.package_version(package)
             if wanted:
                 yield _presence(index, package, wanted, name, release)
+    if variant.sdk and any(name in r.variants for r in facts.releases):
+        sdk = variant.sdk.sdk
+        # uv applies the index to direct dependencies only: the render wires each package of
+        # the closure, so each must be on the index (the selector is an sdist).
+        for package in sdk.packages_for([*sdk.torch_extras, *sdk.extras]):
+            try:
+                found = index.wheels(package) is not None
+            except Unreachable as error:
+                found = error
+            yield Fact(f"{package} on {name}", INDEX, True, found, f"{index.base_url}/{package}/")
     for companion in facts.companions.values():
         if companion.on_index_of(variant) and any(name in r.variants for r in facts.releases):
             page = f"{index.base_url}/{companion.name}/"
@@ -383,6 +413,26 @@ def _observe_variant(index: SimpleIndex, name: str, facts: Facts) -> Iterator[Fa
             ("variants", name, "platforms"),
             merge="union",
         )
+
+
+def _sdk_requirement(
+    requires: list[Requirement], variant: Variant, release: Release, facts: Facts, evidence: str
+) -> Iterator[Fact]:
+    """torch's requirement on an SDK only the index serves (`rocm[libraries,device-all]==7.14.*`),
+    against the facts' SDK of the variant; nothing when neither has one."""
+    selectors = {sdk.selector for sdk in facts.sdks.values()}
+    found = [r for r in requires if canonicalize_name(r.name) in selectors]
+    expected = _without_marker(Requirement(variant.sdk.requirement())) if variant.sdk else None
+    observed = _without_marker(found[0]) if found else None
+    if expected or observed:
+        label = f"torch {release.minor}: {variant.name} SDK requirement"
+        yield Fact(label, INDEX, expected, observed, evidence)
+
+
+def _without_marker(requirement: Requirement) -> str:
+    """`name[extras]specifier`, extras sorted: how two spellings of one requirement compare."""
+    extras = f"[{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
+    return f"{canonicalize_name(requirement.name)}{extras}{requirement.specifier}"
 
 
 def _linux_only(wheel: WheelFile, by_tag: dict[str, str]) -> bool:

@@ -22,7 +22,7 @@ from html.parser import HTMLParser
 from urllib.parse import unquote, urldefrag, urljoin
 
 from packaging.tags import Tag
-from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, parse_sdist_filename, parse_wheel_filename
 from packaging.version import Version
 
 ACCEPT = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1"
@@ -37,7 +37,7 @@ class Unreachable(Exception):
 
 @dataclass(frozen=True)
 class WheelFile:
-    """One wheel of a project page."""
+    """One file of a project page: a wheel (what `wheels` returns), or an sdist read for its version."""
 
     filename: str
     url: str
@@ -61,6 +61,8 @@ class SimpleIndex:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self._pages: dict[str, list[WheelFile] | None] = {}
+        self._versions: dict[str, list[Version] | None] = {}
+        self._sdist_versions: dict[str, list[Version]] = {}
         self._metadata: dict[str, Message] = {}
 
     def wheels(self, project: str) -> list[WheelFile] | None:
@@ -68,6 +70,15 @@ class SimpleIndex:
         if project not in self._pages:
             self._pages[project] = self._read_page(project)
         return self._pages[project]
+
+    def versions(self, project: str) -> list[Version] | None:
+        """Every version the project page lists a file of (sdists too), sorted; None when the index
+        has no such project (404)."""
+        if project not in self._versions:
+            wheels = self.wheels(project)
+            sdists = self._sdist_versions.get(project, [])
+            self._versions[project] = None if wheels is None else sorted({*sdists, *(w.version for w in wheels)})
+        return self._versions[project]
 
     def metadata(self, wheel: WheelFile) -> Message:
         """The wheel's core metadata (METADATA) as an email message; the payload is its description."""
@@ -98,8 +109,11 @@ class SimpleIndex:
             page_url = response.geturl()
             content_type = response.headers.get_content_type()
         if content_type == "application/vnd.pypi.simple.v1+json":
-            return _wheels_from_json(json.loads(body), page_url)
-        return _wheels_from_html(body.decode("utf-8", errors="replace"), page_url)
+            files = _files_from_json(json.loads(body), page_url)
+        else:
+            files = _files_from_html(body.decode("utf-8", errors="replace"), page_url)
+        self._sdist_versions[project] = [v for v in map(_sdist_version, files) if v is not None]
+        return [wheel for wheel in map(_wheel, files) if wheel is not None]
 
     def _get(self, url: str, byte_range: str | None = None) -> bytes:
         headers = {"Range": f"bytes={byte_range}"} if byte_range else {}
@@ -160,29 +174,37 @@ class _RangeReader(io.RawIOBase):
         return len(data)
 
 
-def _wheel(filename: str, url: str, requires_python, upload_time, metadata_url) -> WheelFile | None:
+def _wheel(file: WheelFile) -> WheelFile | None:
+    """The file if it is a wheel (a page's files are read as WheelFile records, sdists too)."""
     try:
-        parse_wheel_filename(filename)
+        parse_wheel_filename(file.filename)
     except InvalidWheelFilename:
-        return None  # sdists and other files
-    return WheelFile(filename, url, requires_python or None, upload_time, metadata_url)
+        return None
+    return file
 
 
-def _wheels_from_json(page: dict, page_url: str) -> list[WheelFile]:
-    wheels = []
+def _sdist_version(file: WheelFile) -> Version | None:
+    try:
+        return parse_sdist_filename(file.filename)[1]
+    except InvalidSdistFilename:
+        return None  # wheels and other files
+
+
+def _files_from_json(page: dict, page_url: str) -> list[WheelFile]:
+    files = []
     for file in page.get("files", []):
         url = urljoin(page_url, file["url"])
         metadata = f"{url}.metadata" if file.get("core-metadata") or file.get("data-dist-info-metadata") else None
-        wheel = _wheel(file["filename"], url, file.get("requires-python"), file.get("upload-time"), metadata)
-        if wheel:
-            wheels.append(wheel)
-    return wheels
+        files.append(
+            WheelFile(file["filename"], url, file.get("requires-python") or None, file.get("upload-time"), metadata)
+        )
+    return files
 
 
-def _wheels_from_html(text: str, page_url: str) -> list[WheelFile]:
+def _files_from_html(text: str, page_url: str) -> list[WheelFile]:
     parser = _AnchorParser()
     parser.feed(text)
-    wheels = []
+    files = []
     for attributes in parser.anchors:
         href = attributes.get("href")
         if not href:
@@ -191,12 +213,9 @@ def _wheels_from_html(text: str, page_url: str) -> list[WheelFile]:
         filename = unquote(url.rsplit("/", 1)[-1])
         metadata = attributes.get("data-core-metadata") or attributes.get("data-dist-info-metadata")
         has_metadata = metadata is not None and metadata != "false"
-        wheel = _wheel(
-            filename, url, attributes.get("data-requires-python"), None, f"{url}.metadata" if has_metadata else None
-        )
-        if wheel:
-            wheels.append(wheel)
-    return wheels
+        requires_python = attributes.get("data-requires-python") or None
+        files.append(WheelFile(filename, url, requires_python, None, f"{url}.metadata" if has_metadata else None))
+    return files
 
 
 class _AnchorParser(HTMLParser):
