@@ -4,7 +4,7 @@ Copier renders one file per template file, but `workspace_members` is a list: th
 template/_member/ once per member into packages/<member>/. A member that already exists is
 left alone, so `copier update` with a longer list adds members and never overwrites edits.
 
-Usage: python workspace_members.py <template/_member directory> <answers file>
+Usage: python workspace_members.py <template/_member directory> <answers file> [copy|update]
 """
 
 from __future__ import annotations
@@ -43,8 +43,9 @@ def render_member(template_dir: Path, project_dir: Path, member: str, answers: d
 
 def main(argv: list[str]) -> int:
     template_dir, answers = Path(argv[0]), yaml.safe_load(Path(argv[1]).read_text())
+    operation = argv[2] if len(argv) > 2 else "copy"
     for member in answers.get("workspace_members") or []:
-        if render_member(template_dir, Path.cwd(), member, answers):
+        if render_member(template_dir, Path.cwd(), member, answers) and operation == "copy":
             print(f"created packages/{member}")
     return 0
 
