@@ -327,3 +327,16 @@ def broken_template(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         return template
 
     return broken
+
+
+@pytest.fixture
+def python() -> Path:
+    """An interpreter for the newest torch release's whole Python range (skips without one)."""
+    from interpreters import interpreter_for
+    from pytorch_facts import load_facts
+
+    newest = load_facts().newest
+    executable = interpreter_for(newest.python[0], newest.python[-1])
+    if executable is None:
+        pytest.skip(f"no Python {newest.python[0]}–{newest.python[-1]} interpreter on this machine")
+    return executable

@@ -20,7 +20,6 @@ from pathlib import Path
 import pytest
 from expectations import extras_of
 from export_check import verify_export
-from interpreters import interpreter_for
 from pytorch_facts import load_facts
 from test_compiled_extensions import project_settings  # noqa: F401 (a fixture)
 from uv_runner import lock, run_uv
@@ -47,14 +46,6 @@ def answers(**extra) -> dict:
         "pre_commit": False,
         **extra,
     }
-
-
-@pytest.fixture
-def python() -> Path:
-    executable = interpreter_for(NEWEST.python[0], NEWEST.python[-1])
-    if executable is None:
-        pytest.skip(f"no Python {NEWEST.python[0]}–{NEWEST.python[-1]} interpreter on this machine")
-    return executable
 
 
 @pytest.fixture

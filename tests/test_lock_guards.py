@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from answer_matrix import gpu_variant
 from index_replica import ReplicaServer
-from interpreters import interpreter_for
 from pytorch_facts import load_facts
 from template_versions import replace_once
 from test_lock import verify_lock
@@ -41,14 +40,6 @@ CUDA_ANSWERS = {
     "python_min": NEWEST.python[0],
     "python_max": NEWEST.python[-1],
 }
-
-
-@pytest.fixture
-def python() -> Path:
-    executable = interpreter_for(NEWEST.python[0], NEWEST.python[-1])
-    if executable is None:
-        pytest.skip(f"no Python {NEWEST.python[0]}+ interpreter on this machine")
-    return executable
 
 
 @pytest.fixture

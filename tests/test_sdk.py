@@ -15,7 +15,6 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from interpreters import interpreter_for
 from packaging.requirements import Requirement
 from pytorch_facts import load_facts
 from test_lock import verify_lock
@@ -143,14 +142,6 @@ def test_all_targets_by_default_and_no_override(copie) -> None:
     sdk = sdk_of(SDK_VARIANT).sdk
     assert all(target in recorded for target in sdk.targets)
     assert "override-dependencies" not in uv_settings(project)
-
-
-@pytest.fixture
-def python() -> Path:
-    executable = interpreter_for(NEWEST.python[0], NEWEST.python[-1])
-    if executable is None:
-        pytest.skip(f"no Python {NEWEST.python[0]}–{NEWEST.python[-1]} interpreter on this machine")
-    return executable
 
 
 def sdk_answers(pytorch_index: str, **more) -> dict:
