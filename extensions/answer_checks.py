@@ -29,64 +29,12 @@ interactively, so rules on select questions are per-choice reasons, not validato
 
 from __future__ import annotations
 
-import builtins
-import keyword
-import re
-import sys
-import unicodedata
-from urllib.parse import quote, urlsplit
-
 import compiled_extensions
 import yaml
-from packaging.utils import canonicalize_name
 from packaging.version import Version
-from pytorch_facts import TORCH_FAMILY, Facts, Sdk, load_facts
-from uv_config import INTEL_MAC, ConfigError, build_config, python_minors_between, variants_in_use
-
-PEP508_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# What torch, torchvision and the generated tests install and import: a project of that
-# name would collide with its own dependency (distribution) or shadow it (import).
-DEPENDENCY_DISTRIBUTIONS = {
-    "filelock",
-    "fsspec",
-    "jinja2",
-    "markupsafe",
-    "mpmath",
-    "networkx",
-    "numpy",
-    "pillow",
-    "pytest",
-    "setuptools",
-    "sympy",
-    "typing-extensions",
-}
-# The torch family, CUDA's triton, and the ROCm/XPU triton companions of the facts.
-TORCH_DISTRIBUTIONS = {
-    *TORCH_FAMILY,
-    *load_facts().companions,
-    "triton",
-    *(c for v in load_facts().variants.values() for c in v.triton_packages),
-}
-RESERVED_DISTRIBUTIONS = {*TORCH_DISTRIBUTIONS, "pin-pytorch", *DEPENDENCY_DISTRIBUTIONS}
-# Their import names, plus the test directories and the modules some of them import under
-# another name (pillow -> PIL, pytest -> _pytest, setuptools -> pkg_resources).
-RESERVED_IMPORTS = {
-    name.replace("-", "_") for name in TORCH_DISTRIBUTIONS | DEPENDENCY_DISTRIBUTIONS if name != "pillow"
-} | {"tests", "test", "PIL", "_pytest", "pkg_resources"}
-# Standard library modules newer than the Python running copier may be (3.14).
-NEWER_STDLIB = {"annotationlib", "compression"}
-# Built-in names (not the ones `site` adds, like `license`) a package import would rebind.
-BUILTIN_NAMES = {name for name in dir(builtins) if not name.startswith("_")} - {
-    "copyright",
-    "credits",
-    "exit",
-    "help",
-    "license",
-    "quit",
-}
-# The name template/pyproject.toml.jinja gives the default_index_url index.
-MIRROR_INDEX_NAME = "mirror"
+from pytorch_facts import Facts, Sdk, load_facts
+from strategy import ACCELERATOR_QUESTIONS, Strategy
+from uv_config import INTEL_MAC, ConfigError, TorchAnswers, build_config, python_minors_between, variants_in_use
 
 
 class Problem(str):
@@ -111,158 +59,6 @@ def _minor_span(python: list[str] | tuple[str, ...]) -> str:
 
 def _listing(names) -> str:
     return ", ".join(names) or "none"
-
-
-# --- Names ---------------------------------------------------------------------------------
-
-
-def distribution_name(answer: str, question: str) -> str:
-    if not PEP508_NAME.match(answer or ""):
-        return (
-            f"{question}: {answer!r} is not a valid distribution name (PEP 508: letters, digits, "
-            "'.', '-', '_', starting and ending with a letter or digit): choose a name like 'my-project'"
-        )
-    if canonicalize_name(answer) in RESERVED_DISTRIBUTIONS:
-        return (
-            f"{question}: {answer!r} is the name of a package the project installs (torch, its companions "
-            "or their dependencies), so the project would collide with it: choose another name"
-        )
-    return ""
-
-
-def _import_problem(answer: str, question: str) -> str:
-    if not answer.isidentifier() or not answer.isascii():
-        return (
-            f"{question}: {answer!r} is not a valid Python import name (ASCII letters, digits and '_', "
-            "not starting with a digit)"
-        )
-    if keyword.iskeyword(answer):
-        return f"{question}: {answer!r} is a Python keyword, so `import {answer}` is a syntax error"
-    if answer in RESERVED_IMPORTS:
-        return (
-            f"{question}: {answer!r} would shadow the installed package of that name, "
-            "which the project or torch imports"
-        )
-    if answer in sys.stdlib_module_names or answer in NEWER_STDLIB:
-        return f"{question}: {answer!r} would shadow the standard library module of that name"
-    if answer in BUILTIN_NAMES:
-        return f"{question}: {answer!r} would shadow the built-in of that name wherever the package is imported"
-    return ""
-
-
-def import_name(answer: str, question: str = "package_name") -> str:
-    problem = _import_problem(answer or "", question)
-    if problem:
-        cleaned = re.sub(r"[^0-9a-z]+", "_", (answer or "").lower()).strip("_")
-        for candidate in (cleaned, f"my_{cleaned}"):
-            if cleaned and candidate != answer and not _import_problem(candidate, ""):
-                return f"{problem}: choose another name, e.g. {candidate!r}"
-        return f"{problem}: choose another name (lower case letters, digits and '_', starting with a letter)"
-    if answer != answer.lower():
-        fix = f"try {answer.lower()!r}" if not _import_problem(answer.lower(), "") else "choose another name"
-        return f"{question}: {answer!r} has capitals; import names are lower case (PEP 8): {fix}"
-    return ""
-
-
-def suggest_distribution_name(project_name: str) -> str:
-    """project_slug's default: project_name as a distribution name that passes its check.
-
-    Copier validates a derived default before showing it, and an invalid one aborts the
-    interactive session instead of asking again, so the default must always be valid.
-    """
-    ascii_name = unicodedata.normalize("NFKD", project_name or "").encode("ascii", "ignore").decode()
-    slug = re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9.-]+", "-", ascii_name.lower())).strip("-.")
-    for candidate in (slug, f"{slug}-project"):
-        if slug and not distribution_name(candidate, "project_slug"):
-            return candidate
-    return "my-project"
-
-
-def suggest_import_name(project_slug: str) -> str:
-    """package_name's default: project_slug as an import name that passes its check."""
-    name = re.sub(r"[^a-z0-9]+", "_", (project_slug or "").lower()).strip("_")
-    for candidate in (name, f"{name}_project", f"my_{name}"):
-        if name and not import_name(candidate):
-            return candidate
-    return "my_project"
-
-
-def author_email(answer: str) -> str:
-    if answer and not EMAIL.match(answer):
-        return f"author_email: {answer!r} is not an email address: leave it empty or give one like name@example.org"
-    return ""
-
-
-# --- Index URLs ----------------------------------------------------------------------------
-
-# Characters RFC 3986 does not allow anywhere in a URL (they must be percent-encoded).
-URL_UNSAFE = frozenset('"\\<>^`{|}')
-
-
-def index_url(
-    answer: str, question: str, *, required: bool, pytorch_index_url: str | None = None, facts: Facts | None = None
-) -> str:
-    """`pytorch_index_url`: the answer to that question, when checking default_index_url."""
-    facts = _facts(facts)
-    answer = answer or ""
-    if not answer.strip():
-        return (
-            (
-                f"{question}: an index URL is required: give the base URL of the PyTorch indexes "
-                f"(default {facts.default_index_url}) or your mirror of them"
-            )
-            if required
-            else ""
-        )
-    if any(c.isspace() for c in answer):
-        return f"{question}: {answer!r} contains whitespace: give the index URL without spaces"
-    unsafe = sorted({c for c in answer if c in URL_UNSAFE})
-    if unsafe:
-        # RFC 3986 allows none of these raw in a URL, and some would end the TOML string the
-        # URL is written into: a real URL carries them percent-encoded.
-        return (
-            f"{question}: {answer!r} contains {' '.join(unsafe)}, which no URL may hold unencoded: "
-            f"give the URL percent-encoded (e.g. {quote(unsafe[0], safe='')} for {unsafe[0]})"
-        )
-    try:
-        parts = urlsplit(answer)
-        parts.port  # noqa: B018 - raises ValueError on a malformed port
-    except ValueError as error:
-        return f"{question}: {answer!r} is not a valid URL ({error}): give the index's http(s) URL"
-    if parts.username or parts.password:
-        if question == "pytorch_index_url":
-            names = "e.g. UV_INDEX_PYTORCH_CU130_USERNAME / UV_INDEX_PYTORCH_CU130_PASSWORD, one pair per PyTorch index"
-        else:
-            upper = MIRROR_INDEX_NAME.upper().replace("-", "_")
-            names = f"here UV_INDEX_{upper}_USERNAME / UV_INDEX_{upper}_PASSWORD"
-        return (
-            f"{question}: the URL embeds credentials, which would be written to pyproject.toml and uv.lock: "
-            "give the URL without them and set UV_INDEX_<NAME>_USERNAME / UV_INDEX_<NAME>_PASSWORD "
-            f"in the environment instead ({names})"
-        )
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return (
-            f"{question}: {answer!r} is not an http(s) URL: give the index's base URL, "
-            "e.g. https://mirror.example.org/whl"
-        )
-    if parts.query or parts.fragment:
-        return f"{question}: {answer!r} has a query or fragment: give the plain index base URL"
-    last_segment = parts.path.rstrip("/").rsplit("/", 1)[-1]
-    if question == "pytorch_index_url" and last_segment in facts.variants:
-        base = answer.rstrip("/")[: -len(last_segment)].rstrip("/")
-        return (
-            f"{question}: {answer!r} is the index of one variant ({last_segment}), but the template appends "
-            f"/<variant> to this base URL for each accelerator: give the base URL, {base!r}"
-        )
-    if pytorch_index_url:
-        base = pytorch_index_url.rstrip("/")
-        if answer.rstrip("/") == base or answer.startswith(base + "/"):
-            return (
-                f"{question}: {answer!r} is one of the PyTorch indexes (pytorch_index_url), which carry only "
-                "PyTorch's packages and a few of their dependencies, not everything the project needs: "
-                "give a mirror of the whole package index, or leave it empty for uv's default index"
-            )
-    return ""
 
 
 # --- torch release and Python range --------------------------------------------------------
@@ -459,7 +255,7 @@ def strategy_unavailable(strategy: str, answers: dict, facts: Facts | None = Non
     facts = _facts(facts)
     chosen = answers.get("platforms") or []
     where = f"the chosen platforms ({_listing(chosen)})"
-    if strategy == "per-platform":
+    if strategy == Strategy.PER_PLATFORM:
         if not any(facts.platforms[p].os in ("linux", "windows") for p in chosen):
             return Problem(
                 f"accelerator_strategy: per-platform picks one build for Linux and one for Windows, but none of "
@@ -468,10 +264,10 @@ def strategy_unavailable(strategy: str, answers: dict, facts: Facts | None = Non
                 "no Linux or Windows platform",
             )
         return ""
-    if strategy not in ("single", "extras"):
+    if strategy not in (Strategy.SINGLE, Strategy.EXTRAS):
         return ""
     usable = usable_variants(answers, facts)
-    needed = 2 if strategy == "extras" else 1
+    needed = 2 if strategy == Strategy.EXTRAS else 1
     if len(usable) >= needed:
         return ""
     release = facts.release(answers["torch_min"])
@@ -485,22 +281,13 @@ def strategy_unavailable(strategy: str, answers: dict, facts: Facts | None = Non
     )
 
 
-# The strategy each accelerator question belongs to.
-ACCELERATOR_QUESTIONS = {
-    "accelerator": "single",
-    "linux_accelerator": "per-platform",
-    "windows_accelerator": "per-platform",
-    "accelerators": "extras",
-}
-
-
 def default_strategy(answers: dict, facts: Facts | None = None) -> str:
     """accelerator_strategy's default: the strategy of an accelerator question answered as data
     (`--data accelerator=rocm7.2` means single), else single where it can work, else pypi."""
     for question, strategy in ACCELERATOR_QUESTIONS.items():
         if answers.get(question) not in (None, "", []):
             return strategy
-    return "pypi" if strategy_unavailable("single", answers, facts) else "single"
+    return Strategy.PYPI if strategy_unavailable(Strategy.SINGLE, answers, facts) else Strategy.SINGLE
 
 
 def unused_accelerator(question: str, answer, answers: dict, facts: Facts | None = None) -> str:
@@ -553,8 +340,9 @@ def gpu_targets_asked(question: str, answers: dict, facts: Facts | None = None) 
     """Whether a variant in use has its torch require the SDK `question` picks targets of."""
     facts = _facts(facts)
     sdk = sdk_of_question(question, facts)
-    in_use = [facts.variants[name] for name in variants_in_use(answers) if name in facts.variants]
-    return any(variant.sdk and variant.sdk.sdk == sdk for variant in in_use)
+    in_use = variants_in_use(TorchAnswers.of(answers, facts))
+    variants = [facts.variants[name] for name in in_use if name in facts.variants]
+    return any(variant.sdk and variant.sdk.sdk == sdk for variant in variants)
 
 
 def gpu_targets(question: str):
@@ -588,9 +376,9 @@ def compiled_extension_unavailable(name: str, answers: dict, facts: Facts | None
     known.setdefault("pytorch_index_url", facts.default_index_url)
     try:
         config = build_config(known, facts)
-    except (ConfigError, KeyError, TypeError, ValueError):
-        return ""  # the answers before this question are refused by their own checks
-    return compiled_extensions.unavailable(name, config, facts, answers.get("python_min", ""))
+    except ConfigError:
+        return ""  # no torch release serves the answers before this question: their checks say why
+    return compiled_extensions.unavailable(name, config.builds, facts, answers.get("python_min", ""))
 
 
 # --- Other answers -------------------------------------------------------------------------
@@ -610,156 +398,3 @@ def docker(answer: bool, answers: dict, facts: Facts | None = None) -> str:
 
 
 # --- Workspace ------------------------------------------------------------------------------
-
-
-def workspace_members(answer, answers: dict) -> str:
-    """Member names: a non-empty list of distinct distribution names whose import names
-    (`-`/`.` -> `_`) are valid and that collide neither with each other nor the root."""
-    if not isinstance(answer, list) or not answer or not all(isinstance(name, str) for name in answer):
-        return 'workspace_members: give a list of member names, e.g. ["core", "train"]'
-    seen: set[str] = set()
-    for name in answer:
-        problem = distribution_name(name, "workspace_members")
-        if problem:
-            return problem
-        normalised = canonicalize_name(name)
-        if normalised in seen:
-            return f"workspace_members: {name!r} is listed twice (names compare case- and '-'/'_'-insensitively)"
-        if answers.get("layout") == "workspace" and normalised == canonicalize_name(answers.get("project_slug", "")):
-            return f"workspace_members: {name!r} is the root project's name: choose another member name"
-        seen.add(normalised)
-        problem = _import_problem(normalised.replace("-", "_").replace(".", "_"), "workspace_members")
-        if problem:
-            return f"{problem} (the import name of member {name!r}): choose another member name"
-    return ""
-
-
-# --- What copier.yml calls ----------------------------------------------------------------
-# `answer_problem('<question>')` validates an answer; `answer_problem('<question>', '<choice>')`
-# is the reason a choice is greyed out. Both go through jinja_extension.answer_problem.
-
-
-def project_name(answer: str) -> str:
-    return "" if (answer or "").strip() else "project_name: give the project a name"
-
-
-def _index_urls(question: str):
-    return lambda answer, answers: index_url(
-        answer,
-        question,
-        required=question == "pytorch_index_url",
-        pytorch_index_url=answers.get("pytorch_index_url") if question == "default_index_url" else None,
-    )
-
-
-def _unused(question: str):
-    return lambda answer, answers: unused_accelerator(question, answer, answers)
-
-
-QUESTION_CHECKS = {
-    "project_name": lambda answer, answers: project_name(answer),
-    "project_slug": lambda answer, answers: distribution_name(answer, "project_slug"),
-    "package_name": lambda answer, answers: import_name(answer),
-    "author_email": lambda answer, answers: author_email(answer),
-    "workspace_members": workspace_members,
-    "python_max": lambda answer, answers: python_range(answers),
-    "platforms": lambda answer, answers: platforms(answers),
-    "accelerator": _unused("accelerator"),
-    "linux_accelerator": _unused("linux_accelerator"),
-    "windows_accelerator": _unused("windows_accelerator"),
-    "accelerators": accelerators,
-    "pytorch_index_url": _index_urls("pytorch_index_url"),
-    "default_index_url": _index_urls("default_index_url"),
-    "docker": docker,
-    "rocm_gpu_targets": gpu_targets("rocm_gpu_targets"),
-}
-CHOICE_CHECKS = {"accelerator_strategy": strategy_unavailable}
-
-
-# --- Suggestions for the generated README --------------------------------------------------
-
-
-def _preferred_order(names: list[str], facts: Facts) -> list[str]:
-    """`names` with the facts' preferred variants first, in their order."""
-    preferred = [n for n in facts.preferred_variants if n in names]
-    return preferred + [n for n in names if n not in preferred]
-
-
-def switch_accelerator(answers: dict, facts: Facts | None = None) -> dict:
-    """Answers that switch the project to another accelerator build, valid for its other answers
-    (what `copier update --data` then accepts); {} when there is none."""
-    facts = _facts(facts)
-    usable = _preferred_order(usable_variants(answers, facts), facts)
-    strategy = answers["accelerator_strategy"]
-    if strategy == "extras":
-        added = [v for v in usable if v not in answers["accelerators"]]
-        # In the choices' order, which is how copier records a multiselect answer.
-        wanted = {*answers["accelerators"], *added[:1]}
-        return {"accelerators": [v for v in facts.variants if v in wanted]} if added else {}
-    if strategy == "single":
-        others = [v for v in usable if v != answers["accelerator"]]
-        return {"accelerator": others[0]} if others else {}
-    if strategy == "per-platform":
-        for os_name in ("linux", "windows"):
-            question = f"{os_name}_accelerator"
-            if platforms_of_os(answers, os_name, facts):
-                others = [
-                    v for v in usable if v != answers.get(question) and not os_accelerator(v, os_name, answers, facts)
-                ]
-                if others:
-                    return {question: others[0]}
-        return {}
-    return {"accelerator_strategy": "single", "accelerator": usable[0]} if usable else {}
-
-
-def _still_valid(answers: dict, facts: Facts) -> bool:
-    """Whether the Python range, the torch packages, the platforms, the strategy and every
-    accelerator answer it asks all pass with `answers` (a suggestion changes one of them)."""
-    strategy = answers["accelerator_strategy"]
-    if (
-        python_range(answers, facts)
-        or any(torch_package_unavailable(p, answers, facts) for p in answers.get("torch_packages") or [])
-        or platforms(answers, facts)
-        or strategy_unavailable(strategy, answers, facts)
-    ):
-        return False
-    for question, wanted in ACCELERATOR_QUESTIONS.items():
-        answer = answers.get(question)
-        if wanted != strategy or answer in (None, "", []):
-            continue
-        if question == "accelerators":
-            problem = accelerators(answer, answers, facts)
-        elif question == "accelerator":
-            problem = variant_unavailable(answer, question, answers, facts)
-        else:
-            os_name = question.split("_")[0]
-            problem = platforms_of_os(answers, os_name, facts) and os_accelerator(answer, os_name, answers, facts)
-        if problem:
-            return False
-    return True
-
-
-def add_platform(answers: dict, facts: Facts | None = None) -> dict:
-    """Answers that add the first platform (in the facts' order) the project lacks and its other
-    answers allow, in copier's recorded order; {} when there is none."""
-    facts = _facts(facts)
-    chosen = answers.get("platforms") or []
-    for name in facts.platforms:
-        wanted = [p for p in facts.platforms if p in chosen or p == name]
-        if name not in chosen and _still_valid({**answers, "platforms": wanted}, facts):
-            return {"platforms": wanted}
-    return {}
-
-
-def widen_python_max(answers: dict, facts: Facts | None = None) -> dict:
-    """Answers that raise python_max to the newest minor torch_min and the other answers allow;
-    {} when python_max already is that minor."""
-    facts = _facts(facts)
-    newer = [m for m in facts.python_minors if Version(m) > Version(answers["python_max"])]
-    allowed = [m for m in newer if _still_valid({**answers, "python_max": m}, facts)]
-    return {"python_max": allowed[-1]} if allowed else {}
-
-
-def raise_torch_min(answers: dict, newest_admitted: str) -> dict:
-    """Answers that raise torch_min to the newest release the range admits; {} when it is torch_min."""
-    return {"torch_min": newest_admitted} if newest_admitted != answers["torch_min"] else {}

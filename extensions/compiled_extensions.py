@@ -12,6 +12,7 @@ The facts live in `compiled_extensions.toml`. For each chosen package the projec
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -91,49 +92,51 @@ def load_extensions(path: Path = DATA_FILE) -> dict[str, CompiledExtension]:
     }
 
 
-def plan_extensions(names: list[str], config, facts, marker_for) -> list[ExtensionPlan]:
-    """Where each of `names` is compiled in the project `config` (a uv_config.TorchConfig).
+def plan_extensions(names: list[str], builds: Mapping, facts, marker_for) -> list[ExtensionPlan]:
+    """Where each of `names` is compiled, given what each (platform, extra) installs (`builds`:
+    uv_config.Build by platform and extra, None outside extras mode).
 
     `marker_for(platforms)` is the marker selecting `platforms` among the chosen ones (None for
     all of them). A package that no platform can build gets no plan (answer_checks refuses it).
     """
     extensions = load_extensions()
-    extras = list(config.extras) if config.strategy == "extras" else [None]
     plans = []
     for name in names:
         extension = extensions[name]
-        for extra in extras:
-            platforms, builds = [], []
-            for platform in config.platforms:
-                variant = config.build(platform, extra).variant
-                if variant is None or extension.why_not(variant.kind, facts.platforms[platform].os):
+        for extra in dict.fromkeys(extra for _, extra in builds):
+            platforms, labels = [], []
+            for (platform, of_extra), build in builds.items():
+                if of_extra != extra or build.variant is None:
+                    continue
+                if extension.why_not(build.variant.kind, facts.platforms[platform].os):
                     continue
                 platforms.append(platform)
-                build = config.build(platform, extra).label
-                if build not in builds:
-                    builds.append(build)
+                if build.label not in labels:
+                    labels.append(build.label)
             if platforms:
-                plans.append(ExtensionPlan(extension, extra, tuple(platforms), marker_for(platforms), tuple(builds)))
+                plans.append(ExtensionPlan(extension, extra, tuple(platforms), marker_for(platforms), tuple(labels)))
     return plans
 
 
-def unavailable(name: str, config, facts, python_min: str) -> str:
-    """Why `name` cannot answer compiled_extensions for the project `config`; "" when it can."""
+def unavailable(name: str, builds: Mapping, facts, python_min: str) -> str:
+    """Why `name` cannot answer compiled_extensions for a project installing `builds` (see
+    plan_extensions); "" when it can."""
     extensions = load_extensions()
     if name not in extensions:
         return f"compiled_extensions: {name!r} is not offered: choose among {', '.join(extensions)}"
     extension = extensions[name]
     if python_min and not SpecifierSet(extension.requires_python).contains(f"{python_min}.0"):
         return f"compiled_extensions: {name} {extension.version} needs Python {extension.requires_python}"
-    if plan_extensions([name], config, facts, lambda platforms: None):
+    if plan_extensions([name], builds, facts, lambda platforms: None):
         return ""
-    extras = list(config.extras) if config.strategy == "extras" else [None]
     reasons: dict[str, list[str]] = {}
-    for platform in config.platforms:
-        for extra in extras:
-            variant = config.build(platform, extra).variant  # None: the Intel-Mac torch
+    for platform in dict.fromkeys(platform for platform, _ in builds):
+        for (of_platform, _), build in builds.items():
+            if of_platform != platform:
+                continue
+            variant = build.variant  # None: the Intel-Mac torch
             reason = extension.why_not(variant.kind if variant else "", facts.platforms[platform].os)
-            where = f"{platform} ({config.build(platform, extra).label})"
+            where = f"{platform} ({build.label})"
             if where not in reasons.setdefault(reason, []):
                 reasons[reason].append(where)
     details = "; ".join(f"{', '.join(where)}: {reason}" for reason, where in reasons.items())

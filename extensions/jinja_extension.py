@@ -27,9 +27,13 @@ for _sibling in HERE.glob("*.py"):
 sys.path.insert(0, str(HERE))
 
 import answer_checks  # noqa: E402
+import name_checks  # noqa: E402
+import question_checks  # noqa: E402
+import readme_suggestions  # noqa: E402
 from compiled_extensions import load_extensions  # noqa: E402
 from escaping import FILTERS  # noqa: E402
 from pytorch_facts import load_facts  # noqa: E402
+from strategy import ACCELERATOR_QUESTIONS, PYPI_BUILD, Strategy  # noqa: E402
 from tool_versions import TOOLS  # noqa: E402
 from uv_config import build_config  # noqa: E402
 
@@ -42,22 +46,13 @@ def _choice(label: str, value: str, reason: str) -> tuple[str, dict]:
     return label, {"value": value, "validator": reason}
 
 
-# The strategy under which each accelerator question is asked. Copier also parses the
-# default of a question it skips, so reasons only apply where the question is asked.
-QUESTION_STRATEGY = {
-    "accelerator": "single",
-    "linux_accelerator": "per-platform",
-    "windows_accelerator": "per-platform",
-    "accelerators": "extras",
-}
-
-
 def _variant_reasons(question: str, answers: dict) -> dict[str, str]:
     """Variant name -> why it cannot answer `question` ("" when it can)."""
     names = list(load_facts().variants)
     if question.endswith("_accelerator"):
-        names.insert(0, "pypi")
-    if answers.get("accelerator_strategy") != QUESTION_STRATEGY[question]:
+        names.insert(0, PYPI_BUILD)
+    # Copier also parses the default of a question it skips: reasons apply where it is asked.
+    if answers.get("accelerator_strategy") != ACCELERATOR_QUESTIONS[question]:
         return dict.fromkeys(names, "")
     if question.endswith("_accelerator"):
         os_name = question.split("_")[0]
@@ -76,7 +71,7 @@ def variant_choices(context, question: str) -> str:
     variants = load_facts().variants
     return _choices_json(
         _choice(
-            "PyPI's own build" if name == "pypi" else f"{variants[name].label} ({name})",
+            "PyPI's own build" if name == PYPI_BUILD else f"{variants[name].label} ({name})",
             name,
             _shown(context, question, reason),
         )
@@ -89,7 +84,7 @@ def default_variant(context, question: str) -> str:
     """A default that is valid for the answers so far: the facts' first preferred variant that
     can be, else the first possible choice (the CPU extra plus one GPU for the extras question)."""
     reasons = _variant_reasons(question, _answers(context))
-    possible = [name for name, reason in reasons.items() if not reason and name != "pypi"]
+    possible = [name for name, reason in reasons.items() if not reason and name != PYPI_BUILD]
     if question == "accelerators":
         gpus = [name for name in possible if name != "cpu"]
         preferred = [name for name in load_facts().preferred_variants if name in gpus][:1] or gpus[:1]
@@ -166,8 +161,8 @@ def answer_problem(context, question: str, choice: str | None = None) -> str:
     out); "" when nothing is."""
     answers = _answers(context)
     if choice is None:
-        return answer_checks.QUESTION_CHECKS[question](answers.get(question), answers)
-    return _shown(context, question, answer_checks.CHOICE_CHECKS[question](choice, answers))
+        return question_checks.QUESTION_CHECKS[question](answers.get(question), answers)
+    return _shown(context, question, question_checks.CHOICE_CHECKS[question](choice, answers))
 
 
 def _shown(context, question: str, problem: str) -> str:
@@ -185,13 +180,13 @@ def suggested_data(context, suggestion: str) -> str:
     allow), computed from the answers and the facts; "" for none."""
     answers = _answers(context)
     if suggestion == "switch":
-        data = answer_checks.switch_accelerator(answers)
+        data = readme_suggestions.switch_accelerator(answers)
     elif suggestion == "platform":
-        data = answer_checks.add_platform(answers)
+        data = readme_suggestions.add_platform(answers)
     elif suggestion == "python":
-        data = answer_checks.widen_python_max(answers)
+        data = readme_suggestions.widen_python_max(answers)
     else:
-        data = answer_checks.raise_torch_min(answers, build_config(answers).newest.minor)
+        data = readme_suggestions.raise_torch_min(answers, build_config(answers).newest.minor)
     return " ".join(
         "--data " + shlex.quote(f"{key}={json.dumps(value) if isinstance(value, list) else value}")
         for key, value in data.items()
@@ -219,6 +214,7 @@ class TorchUvExtension(Extension):
         environment.globals.update(
             pytorch_facts=load_facts(),
             tools=TOOLS,
+            Strategy=Strategy,
             variant_choices=variant_choices,
             default_variant=default_variant,
             platform_choices=platform_choices,
@@ -233,5 +229,5 @@ class TorchUvExtension(Extension):
             torch_config=torch_config,
             suggested_data=suggested_data,
             machine_local_source=machine_local_source,
-            answer_checks=answer_checks,
+            name_checks=name_checks,
         )

@@ -10,19 +10,92 @@ The template renders what `build_config` returns; nothing here writes TOML. Rule
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
 
+import yaml
 from compiled_extensions import CompiledExtension, ExtensionPlan, plan_extensions
 from packaging.version import Version
 from pytorch_facts import Facts, Platform, Release, Variant, VariantSdk, load_facts
+from strategy import PYPI_BUILD, Strategy
 
 INTEL_MAC = "macos-x86_64"
+# The [[tool.uv.index]] name of the default_index_url answer (UV_INDEX_MIRROR_USERNAME, ...).
+MIRROR_INDEX_NAME = "mirror"
 # What `docker run` needs to hand the container the GPU of each kind of build.
 DOCKER_DEVICES = {
     "cuda": "--gpus all",
     "rocm": "--device=/dev/kfd --device=/dev/dri --group-add video",
     "xpu": "--device=/dev/dri",
 }
+
+
+def _listed(value) -> tuple[str, ...]:
+    """A multiselect answer as a tuple; copier's CLI hands over `--data` lists as YAML text
+    until their question is asked."""
+    if isinstance(value, str):
+        value = yaml.safe_load(value) if value.strip() else []
+    return tuple(value or ())
+
+
+@dataclass(frozen=True)
+class TorchAnswers:
+    """The answers the uv configuration depends on, typed and hashable (one plan per answer set)."""
+
+    strategy: Strategy
+    platforms: tuple[str, ...]
+    torch_min: str
+    python_min: str
+    python_max: str
+    pytorch_index_url: str = ""
+    default_index_url: str = ""
+    accelerator: str = ""
+    linux_accelerator: str = PYPI_BUILD
+    windows_accelerator: str = PYPI_BUILD
+    accelerators: tuple[str, ...] = ()
+    torch_packages: tuple[str, ...] = ()
+    compiled_extensions: tuple[str, ...] = ()
+    gpu_targets: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (question, targets) per SDK
+
+    @classmethod
+    def of(cls, answers: Mapping | TorchAnswers, facts: Facts | None = None) -> TorchAnswers:
+        """From copier's answers (the ones given so far: missing ones take neutral values)."""
+        if isinstance(answers, TorchAnswers):
+            return answers
+        facts = facts or load_facts()
+        questions = [f"{sdk}_gpu_targets" for sdk in facts.sdks]
+        return cls(
+            strategy=Strategy(answers.get("accelerator_strategy") or Strategy.PYPI),
+            platforms=_listed(answers.get("platforms")),
+            torch_min=str(answers.get("torch_min") or ""),
+            python_min=str(answers.get("python_min") or ""),
+            python_max=str(answers.get("python_max") or ""),
+            pytorch_index_url=answers.get("pytorch_index_url") or "",
+            default_index_url=answers.get("default_index_url") or "",
+            accelerator=answers.get("accelerator") or "",
+            linux_accelerator=answers.get("linux_accelerator") or PYPI_BUILD,
+            windows_accelerator=answers.get("windows_accelerator") or PYPI_BUILD,
+            accelerators=_listed(answers.get("accelerators")),
+            torch_packages=_listed(answers.get("torch_packages")),
+            compiled_extensions=_listed(answers.get("compiled_extensions")),
+            gpu_targets=tuple((q, _listed(answers[q])) for q in questions if answers.get(q)),
+        )
+
+    def os_accelerator(self, os_name: str) -> str:
+        """per-platform: the answer for `os_name` ("linux", "windows")."""
+        return self.linux_accelerator if os_name == "linux" else self.windows_accelerator
+
+    def targets(self, question: str) -> tuple[str, ...]:
+        return dict(self.gpu_targets).get(question, ())
+
+
+@dataclass(frozen=True)
+class Mirror:
+    """The company mirror of the whole package index (default_index_url), uv's default index."""
+
+    name: str
+    url: str
 
 
 @dataclass(frozen=True)
@@ -142,9 +215,11 @@ class Build:
         return " ".join(["docker run --rm", *filter(None, [DOCKER_DEVICES.get(self.kind)])])
 
 
-@dataclass
+@dataclass(frozen=True)
 class TorchConfig:
-    strategy: str
+    """The plan of one render: built once per answer set (`build_config`) and never changed."""
+
+    strategy: Strategy
     platforms: list[str]
     python_min: str
     python_max: str
@@ -166,8 +241,9 @@ class TorchConfig:
     # Companion packages (torchcodec, ...) a route's variant has no build of: PyPI's build there.
     companion_fallbacks: list[tuple[str, Variant]]
     builds: dict[tuple[str, str | None], Build]  # (platform, extra) -> what it installs
-    intel_mac: dict | None = None
-    extension_plans: list[ExtensionPlan] = field(default_factory=list)  # compiled_extensions
+    intel_mac: dict | None
+    extension_plans: list[ExtensionPlan]  # compiled_extensions
+    mirror: Mirror | None  # default_index_url
 
     @property
     def newest(self) -> Release:
@@ -193,7 +269,12 @@ class TorchConfig:
     @property
     def extra_names(self) -> list[str | None]:
         """The extras (extras mode), else [None]: what `build()` takes as `extra`."""
-        return list(self.extras) or [None]
+        return extra_names(self.builds)
+
+    @property
+    def first_extra(self) -> str | None:
+        """The extra the README's and the after-copy message's `uv sync --extra` use."""
+        return self.extra_names[0]
 
     @property
     def ci_extra(self) -> str | None:
@@ -254,51 +335,53 @@ def python_minors_between(python_min: str, python_max: str) -> list[str]:
     return [f"3.{minor}" for minor in range(low.minor, high.minor + 1)] if low <= high else []
 
 
-def variants_in_use(answers: dict) -> list[str]:
+def extra_names(builds: Mapping[tuple[str, str | None], object]) -> list[str | None]:
+    """The extras of (platform, extra)-keyed builds (extras mode), else [None]."""
+    return list(dict.fromkeys(extra for _, extra in builds))
+
+
+def variants_in_use(answers: TorchAnswers) -> list[str]:
     """The variant names the answers put in play, in a stable order."""
-    strategy = answers["accelerator_strategy"]
-    platforms = answers["platforms"]
-    if strategy == "single":
-        return [answers["accelerator"]]
-    if strategy == "extras":
-        return list(answers["accelerators"])
-    if strategy == "per-platform":
+    if answers.strategy == Strategy.SINGLE:
+        return [answers.accelerator]
+    if answers.strategy == Strategy.EXTRAS:
+        return list(answers.accelerators)
+    if answers.strategy == Strategy.PER_PLATFORM:
         picked = []
-        for os_name, key in (("linux", "linux_accelerator"), ("windows", "windows_accelerator")):
-            name = answers.get(key, "pypi")
-            if name != "pypi" and any(p.startswith(os_name) for p in platforms) and name not in picked:
+        for os_name in ("linux", "windows"):
+            name = answers.os_accelerator(os_name)
+            if name != PYPI_BUILD and any(p.startswith(os_name) for p in answers.platforms) and name not in picked:
                 picked.append(name)
         return picked
     return []
 
 
-def release_blockers(release: Release, answers: dict, facts: Facts) -> list[str]:
+def release_blockers(release: Release, answers: TorchAnswers, facts: Facts) -> list[str]:
     """Why `release` cannot serve the answers (empty when it can)."""
     blockers = []
     missing_variants = [name for name in variants_in_use(answers) if name not in release.variants]
     if missing_variants:
         verb = "is" if len(missing_variants) == 1 else "are"
         blockers.append(f"{' and '.join(missing_variants)} {verb} not published for torch {release.torch}")
-    for package in answers.get("torch_packages", []):
+    for package in answers.torch_packages:
         companion = facts.companions.get(package)
         if companion is not None:
             if not companion.serves(release.torch):
                 blockers.append(f"{package} serves torch {companion.torch} only")
         elif not release.package_version(package):
             blockers.append(f"{package} has no release for torch {release.torch}")
-    missing_python = [
-        m for m in python_minors_between(answers["python_min"], answers["python_max"]) if m not in release.python
-    ]
+    span = python_minors_between(answers.python_min, answers.python_max)
+    missing_python = [m for m in span if m not in release.python]
     if missing_python:
         blockers.append(f"torch {release.torch} has no wheels for Python {', '.join(missing_python)}")
     return blockers
 
 
-def admitted_releases(answers: dict, facts: Facts) -> tuple[list[Release], Release | None, str | None]:
+def admitted_releases(answers: TorchAnswers, facts: Facts) -> tuple[list[Release], Release | None, str | None]:
     """Consecutive releases from `torch_min` up that serve the answers, then the first release
     that does not (None when all do) and why."""
     admitted: list[Release] = []
-    for release in facts.releases_from(answers["torch_min"]):
+    for release in facts.releases_from(answers.torch_min):
         blockers = release_blockers(release, answers, facts)
         if blockers:
             return admitted, release, "; ".join(blockers)
@@ -328,22 +411,17 @@ def platform_marker(names: list[str], chosen: list[str], facts: Facts) -> str | 
     return " or ".join(f"({part})" if " and " in part else part for part in parts)
 
 
-def _routes(answers: dict, modern: list[str], facts: Facts) -> list[Route]:
-    strategy = answers["accelerator_strategy"]
+def _routes(answers: TorchAnswers, modern: list[str], facts: Facts) -> list[Route]:
     routes = []
     for name in variants_in_use(answers):
         variant = facts.variants[name]
-        meant = [p for p in answers["platforms"] if facts.platforms[p].os != "macos"]
-        if strategy == "per-platform":
-            oses = [
-                os
-                for os, key in (("linux", "linux_accelerator"), ("windows", "windows_accelerator"))
-                if answers.get(key) == name
-            ]
+        meant = [p for p in answers.platforms if facts.platforms[p].os != "macos"]
+        if answers.strategy == Strategy.PER_PLATFORM:
+            oses = [os for os in ("linux", "windows") if answers.os_accelerator(os) == name]
             meant = [p for p in meant if facts.platforms[p].os in oses]
         served = [p for p in meant if p in modern and p in variant.platforms]
-        extra = variant.extra_name if strategy == "extras" else None
-        marker = platform_marker(served, answers["platforms"], facts)
+        extra = variant.extra_name if answers.strategy == Strategy.EXTRAS else None
+        marker = platform_marker(served, list(answers.platforms), facts)
         missing = tuple(p for p in meant if p not in served)
         routes.append(Route(variant, tuple(served), marker, extra, missing))
     return routes
@@ -425,12 +503,12 @@ def _requirements(
     return lines
 
 
-def _sdk_wirings(routes: list[Route], answers: dict) -> list[SdkWiring]:
+def _sdk_wirings(routes: list[Route], answers: TorchAnswers) -> list[SdkWiring]:
     wirings = []
     for route in routes:
         sdk = route.variant.sdk
         if sdk is not None:
-            chosen = answers.get(gpu_targets_answer(route.variant)) or sdk.sdk.targets
+            chosen = answers.targets(gpu_targets_answer(route.variant)) or sdk.sdk.targets
             targets = tuple(t for t in sdk.sdk.targets if t in chosen)
             wirings.append(SdkWiring(route, sdk, targets))
     return wirings
@@ -459,23 +537,37 @@ def _unconfirmed_note(variant: Variant, releases: list[Release], packages: list[
     return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
 
 
-def build_config(answers: dict, facts: Facts | None = None) -> TorchConfig:
-    """The whole uv configuration for a set of (already validated) answers."""
+def build_config(answers: Mapping | TorchAnswers, facts: Facts | None = None) -> TorchConfig:
+    """The whole uv configuration for a set of (already validated) answers: built once per
+    answer set and facts, then shared (copier renders every file, and validators ask again)."""
     facts = facts or load_facts()
-    platforms = [name for name in facts.platforms if name in answers["platforms"]]
-    answers = {**answers, "platforms": platforms}
-    strategy = answers["accelerator_strategy"]
+    typed = TorchAnswers.of(answers, facts)
+    key = (json.dumps(asdict(typed)), id(facts))
+    if key not in _PLANS:
+        if len(_PLANS) >= _PLANS_KEPT:
+            _PLANS.pop(next(iter(_PLANS)))
+        _PLANS[key] = (facts, _plan(typed, facts))  # the facts are kept so that their id stays theirs
+    return _PLANS[key][1]
+
+
+_PLANS: dict[tuple[str, int], tuple[Facts, TorchConfig]] = {}
+_PLANS_KEPT = 64
+
+
+def _plan(answers: TorchAnswers, facts: Facts) -> TorchConfig:
+    platforms = [name for name in facts.platforms if name in answers.platforms]
+    answers = replace(answers, platforms=tuple(platforms))
     releases, next_release, capped_by = admitted_releases(answers, facts)
     if not releases:
         raise ConfigError(capped_by or "no torch release matches the answers")
 
-    packages = ["torch", *[p for p in facts.optional_packages if p in answers.get("torch_packages", [])]]
+    packages = ["torch", *[p for p in facts.optional_packages if p in answers.torch_packages]]
     modern = [p for p in platforms if p != INTEL_MAC]
     intel_mac = None
     if INTEL_MAC in platforms:
         intel_mac = dict(facts.platforms[INTEL_MAC].last_release)
     routes = _routes(answers, modern, facts)
-    base_url = answers["pytorch_index_url"].rstrip("/")
+    base_url = answers.pytorch_index_url.rstrip("/")
     indexes = [
         Index(
             r.variant.index_name,
@@ -501,21 +593,29 @@ def build_config(answers: dict, facts: Facts | None = None) -> TorchConfig:
         for package in served:
             sources.setdefault(package, []).append(Source(route.variant.index_name, route.marker, route.extra))
 
+    builds = _builds(platforms, routes, releases[-1], answers.python_min, intel_mac, facts)
+    # Packages compiled against torch go where torch's requirements go, limited to the
+    # platforms (per extra) whose torch build they compile against.
+    extension_plans = plan_extensions(
+        list(answers.compiled_extensions), builds, facts, lambda names: platform_marker(names, platforms, facts)
+    )
     requirements: list[str] = []
     extras: dict[str, list[str]] = {}
     conflicts: list[list[str]] = []
-    if strategy == "extras":
+    if answers.strategy == Strategy.EXTRAS:
         for route in routes:
             extras[route.extra] = _requirements(releases, next_release, packages, intel_mac, [route], sdks, facts)
         conflicts = [[route.extra for route in routes]] if len(routes) > 1 else []
     else:
         requirements = _requirements(releases, next_release, packages, intel_mac, routes, sdks, facts)
+    for plan in extension_plans:
+        (extras[plan.extra] if plan.extra else requirements).append(plan.requirement)
 
     # The Python range lives in requires-python: uv drops a wheel from the lock when its tag is
     # outside requires-python (upper bound included), not when `environments` excludes it, and
     # with the bound there a Python cap in `environments` leaves the lock byte-identical.
-    python_max = Version(answers["python_max"])
-    requires_python = f">={answers['python_min']},<3.{python_max.minor + 1}"
+    python_max = Version(answers.python_max)
+    requires_python = f">={answers.python_min},<3.{python_max.minor + 1}"
     environments, required = [], []
     for name in platforms:
         marker = facts.platforms[name].marker
@@ -528,12 +628,11 @@ def build_config(answers: dict, facts: Facts | None = None) -> TorchConfig:
     constraints = []
     if intel_mac and intel_mac.get("numpy"):
         constraints.append(f"numpy{intel_mac['numpy']} ; {facts.platforms[INTEL_MAC].marker}")
-    builds = _builds(platforms, routes, releases[-1], answers["python_min"], intel_mac, facts)
-    config = TorchConfig(
-        strategy=strategy,
+    return TorchConfig(
+        strategy=answers.strategy,
         platforms=platforms,
-        python_min=answers["python_min"],
-        python_max=answers["python_max"],
+        python_min=answers.python_min,
+        python_max=answers.python_max,
         requires_python=requires_python,
         releases=releases,
         capped_by=capped_by,
@@ -552,12 +651,6 @@ def build_config(answers: dict, facts: Facts | None = None) -> TorchConfig:
         companion_fallbacks=companion_fallbacks,
         builds=builds,
         intel_mac=intel_mac,
+        extension_plans=extension_plans,
+        mirror=Mirror(MIRROR_INDEX_NAME, answers.default_index_url) if answers.default_index_url else None,
     )
-    # Packages compiled against torch go where torch's requirements go, limited to the
-    # platforms (per extra) whose torch build they compile against.
-    config.extension_plans = plan_extensions(
-        answers.get("compiled_extensions") or [], config, facts, lambda names: platform_marker(names, platforms, facts)
-    )
-    for plan in config.extension_plans:
-        (config.extras[plan.extra] if plan.extra else config.requirements).append(plan.requirement)
-    return config

@@ -19,10 +19,8 @@ from pathlib import Path
 
 import pytest
 import uv_runner
+from helpers import REPO_ROOT, TEMPLATE_SNAPSHOT
 from template_versions import commit_all, isolated_git_env, replace_once, snapshot_template
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
-TEMPLATE_SNAPSHOT = "TORCH_UV_TEMPLATE_SNAPSHOT"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -315,10 +313,15 @@ def _exclusive(lock_file: Path):
 
 
 @pytest.fixture
-def broken_template(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """A git copy of the template that a test breaks before rendering from it."""
-    for name, value in isolated_git_env(tmp_path / "home").items():
+def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A home of its own for git and copier: the developer's configuration stays out."""
+    for name, value in isolated_git_env(tmp_path_factory.mktemp("home")).items():
         monkeypatch.setenv(name, value)
+
+
+@pytest.fixture
+def broken_template(tmp_path: Path, isolated_git: None):
+    """A git copy of the template that a test breaks before rendering from it."""
     template = snapshot_template(tmp_path / "template")
 
     def broken(path: str, pattern: str, replacement: str) -> Path:

@@ -14,20 +14,13 @@ does not silently turn a case into a different one.
 
 from __future__ import annotations
 
-import json
-import os
-import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from helpers import last_line, run_copier
 from packaging.version import Version
 from pytorch_facts import load_facts
-
-TEMPLATE_ROOT = Path(__file__).parents[1]
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 FACTS = load_facts()
 NEWEST = FACTS.newest
@@ -468,38 +461,7 @@ ACCEPTED = [
 ]
 
 
-# --- running copier -----------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def copier_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """The environment for copier: no user settings (copier refuses a zero-byte settings file:
-    YAML reads it as None, not as empty settings, so the file holds an empty mapping)."""
-    settings = tmp_path_factory.mktemp("copier-settings") / "settings.yml"
-    settings.write_text("{}\n")
-    return {**os.environ, "COPIER_SETTINGS_PATH": str(settings), "UV_PYTHON_DOWNLOADS": "never", "NO_COLOR": "1"}
-
-
-def data_value(value) -> str:
-    """`--data` values are YAML: lists as flow sequences, booleans as true/false."""
-    return json.dumps(value) if isinstance(value, (list, bool)) else str(value)
-
-
-def run_copier(data: dict, dst: Path, env: dict[str, str], *, trust: bool = True) -> tuple[int, str]:
-    command = [sys.executable, "-m", "copier", "copy", *(["--trust"] if trust else []), "--defaults"]
-    for key, value in data.items():
-        command += ["--data", f"{key}={data_value(value)}"]
-    # The working tree, as the other tests render it (tests/conftest.py's snapshot, else the
-    # repository at HEAD: without --vcs-ref copier would take the newest tag).
-    template = os.environ.get("TORCH_UV_TEMPLATE_SNAPSHOT") or str(TEMPLATE_ROOT)
-    command += ["--vcs-ref", "HEAD", template, str(dst)]
-    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
-    return result.returncode, ANSI.sub("", result.stderr + result.stdout)
-
-
-def last_line(output: str) -> str:
-    lines = [line.strip() for line in output.splitlines() if line.strip()]
-    return lines[-1] if lines else ""
+# --- what copier leaves behind -----------------------------------------------------------
 
 
 def snapshot(root: Path) -> dict[str, tuple[bytes | None, int]]:
@@ -521,9 +483,9 @@ def populated(dst: Path) -> Path:
 
 
 @pytest.mark.parametrize(("data", "expected"), REFUSED)
-def test_refused_before_writing(data: dict, expected: tuple[str, ...], tmp_path: Path, copier_env) -> None:
+def test_refused_before_writing(data: dict, expected: tuple[str, ...], tmp_path: Path) -> None:
     dst = tmp_path / "project"
-    code, output = run_copier(data, dst, copier_env)
+    code, output = run_copier(data, dst)
     assert code != 0, f"copier accepted {data}:\n{output}"
     message = last_line(output)
     for fragment in expected:
@@ -541,23 +503,21 @@ EXISTING_DIR_CASES = {
 
 
 @pytest.mark.parametrize(("data", "expected"), [p for p in REFUSED if p.id in EXISTING_DIR_CASES])
-def test_refused_into_existing_directory_changes_nothing(
-    data: dict, expected: tuple[str, ...], tmp_path: Path, copier_env
-) -> None:
+def test_refused_into_existing_directory_changes_nothing(data: dict, expected: tuple[str, ...], tmp_path: Path) -> None:
     dst = populated(tmp_path / "project")
     before = snapshot(dst)
-    code, output = run_copier(data, dst, copier_env)
+    code, output = run_copier(data, dst)
     assert code != 0, f"copier accepted {data}:\n{output}"
     assert expected[0] in last_line(output)
     assert snapshot(dst) == before
 
 
 @pytest.mark.parametrize("existing", [False, True], ids=["new-dst", "existing-dst"])
-def test_untrusted_template_is_refused(existing: bool, tmp_path: Path, copier_env) -> None:
+def test_untrusted_template_is_refused(existing: bool, tmp_path: Path) -> None:
     """Without --trust copier refuses the template's Jinja extensions (exit 4) before asking."""
     dst = populated(tmp_path / "project") if existing else tmp_path / "project"
     before = snapshot(dst) if existing else None
-    code, output = run_copier({}, dst, copier_env, trust=False)
+    code, output = run_copier({}, dst, trust=False)
     assert code == 4, output
     assert "Template uses potentially unsafe feature" in output
     assert "--trust" in last_line(output)
@@ -568,9 +528,9 @@ def test_untrusted_template_is_refused(existing: bool, tmp_path: Path, copier_en
 
 
 @pytest.mark.parametrize("data", ACCEPTED)
-def test_valid_edge_answers_are_accepted(data: dict, tmp_path: Path, copier_env) -> None:
+def test_valid_edge_answers_are_accepted(data: dict, tmp_path: Path) -> None:
     dst = tmp_path / "project"
-    code, output = run_copier(data, dst, copier_env)
+    code, output = run_copier(data, dst)
     assert code == 0, f"copier refused {data}: {last_line(output)}"
     recorded = yaml.safe_load((dst / ".copier-answers.yml").read_text())
     for key, value in data.items():
@@ -588,22 +548,20 @@ def test_valid_edge_answers_are_accepted(data: dict, tmp_path: Path, copier_env)
         ("3D Net", "3d-net", "my_3d_net"),
     ],
 )
-def test_derived_names_are_valid_defaults(
-    project_name: str, slug: str, package: str, tmp_path: Path, copier_env
-) -> None:
+def test_derived_names_are_valid_defaults(project_name: str, slug: str, package: str, tmp_path: Path) -> None:
     """The slug and import name derived from project_name always pass their checks: copier
     validates a default before showing it and aborts an interactive session on a bad one."""
     dst = tmp_path / "project"
-    code, output = run_copier({"project_name": project_name}, dst, copier_env)
+    code, output = run_copier({"project_name": project_name}, dst)
     assert code == 0, last_line(output)
     recorded = yaml.safe_load((dst / ".copier-answers.yml").read_text())
     assert (recorded["project_slug"], recorded["package_name"]) == (slug, package)
 
 
-def test_macos_only_defaults_to_pypi(tmp_path: Path, copier_env) -> None:
+def test_macos_only_defaults_to_pypi(tmp_path: Path) -> None:
     """No accelerator has macOS wheels: the strategy's default falls back to pypi instead of
     offering a default copier itself would refuse."""
     dst = tmp_path / "project"
-    code, output = run_copier({"platforms": ["macos-arm64"]}, dst, copier_env)
+    code, output = run_copier({"platforms": ["macos-arm64"]}, dst)
     assert code == 0, last_line(output)
     assert yaml.safe_load((dst / ".copier-answers.yml").read_text())["accelerator_strategy"] == "pypi"

@@ -15,9 +15,7 @@
 
 from __future__ import annotations
 
-import os
 import platform as host
-import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -26,9 +24,9 @@ import pytest
 from compiled_extensions import load_extensions
 from expectations import PYPI, expected_release, expected_variant, extras_of
 from export_check import verify_export
+from helpers import last_line, run_copier
 from interpreters import interpreter_for, interpreters
 from pytorch_facts import load_facts
-from test_bad_answers import ANSI, TEMPLATE_ROOT, data_value, last_line
 from test_lock import verify_lock
 from uv_runner import UvError, lock, locked_packages, planned_install, run_uv
 
@@ -83,24 +81,6 @@ def _skip_unless(*values) -> list:
 # --- refusals -------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def copier_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """copier without the user's settings (as in test_bad_answers)."""
-    settings = tmp_path_factory.mktemp("copier-settings") / "settings.yml"
-    settings.write_text("{}\n")
-    return {**os.environ, "COPIER_SETTINGS_PATH": str(settings), "UV_PYTHON_DOWNLOADS": "never", "NO_COLOR": "1"}
-
-
-def run_copier(data: dict, dst: Path, env: dict[str, str]) -> tuple[int, str]:
-    """The real copier CLI on this checkout (`--vcs-ref HEAD`: with uncommitted changes, not the last tag)."""
-    command = [sys.executable, "-m", "copier", "copy", "--trust", "--defaults", "--vcs-ref", "HEAD"]
-    for key, value in data.items():
-        command += ["--data", f"{key}={data_value(value)}"]
-    command += [str(TEMPLATE_ROOT), str(dst)]
-    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
-    return result.returncode, ANSI.sub("", result.stderr + result.stdout)
-
-
 REFUSED = [
     pytest.param(
         answers("single", ["linux-x86_64"], accelerator=ROCM),
@@ -129,9 +109,9 @@ REFUSED = [
 
 
 @pytest.mark.parametrize(("data", "fragment"), REFUSED)
-def test_refused_without_a_build_it_compiles_against(data: dict, fragment: str, tmp_path: Path, copier_env) -> None:
+def test_refused_without_a_build_it_compiles_against(data: dict, fragment: str, tmp_path: Path) -> None:
     dst = tmp_path / "project"
-    code, output = run_copier(data, dst, copier_env)
+    code, output = run_copier(data, dst)
     assert code != 0, f"copier accepted {data}:\n{output}"
     message = last_line(output)
     assert "Invalid choice for 'compiled_extensions'" in message

@@ -20,6 +20,7 @@ import pytest
 import yaml
 from answer_matrix import PLATFORM_SETS
 from conftest import REPO_ROOT
+from helpers import template_source
 from pytorch_facts import load_facts
 
 FACTS = load_facts()
@@ -38,10 +39,8 @@ def expect_prompt(tui: pexpect.spawn, question: str) -> None:
 
 @pytest.mark.skipif(DROPPED is None, reason="every variant of the facts is published for the newest torch")
 def test_prompt_greys_out_a_choice_with_a_short_reason(tmp_path: Path) -> None:
-    settings = tmp_path / "settings.yml"
-    settings.write_text("{}\n")
-    env = {**os.environ, "COPIER_SETTINGS_PATH": str(settings), "TERM": "xterm"}
-    command = ["-m", "copier", "copy", "--vcs-ref", "HEAD", "--trust", str(REPO_ROOT), str(tmp_path / "project")]
+    env = {**os.environ, "TERM": "xterm"}
+    command = ["-m", "copier", "copy", "--vcs-ref", "HEAD", "--trust", template_source(), str(tmp_path / "project")]
     tui = pexpect.spawn(sys.executable, command, env=env, dimensions=(40, WIDTH), encoding="utf-8", timeout=60)
     try:
         # Every question before `accelerator` keeps its default (Enter).

@@ -47,21 +47,17 @@ from template_versions import (
     git,
     init_repo,
     insert_after_line,
-    isolated_git_env,
     snapshot_template,
 )
+
+# Neither the developer's copier settings nor their git configuration leak in.
+pytestmark = pytest.mark.usefixtures("isolated_git")
 
 FACTS_TOML = "extensions/pytorch_facts.toml"
 FACTS_PY = "extensions/pytorch_facts.py"
 EXTENSIONS_TOML = "extensions/compiled_extensions.toml"
 # The files TemplateText holds, in its field order.
 TEMPLATE_TEXT_FILES = ("copier.yml", FACTS_TOML, FACTS_PY, EXTENSIONS_TOML)
-
-
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    for key, value in isolated_git_env(tmp_path_factory.mktemp("home")).items():
-        monkeypatch.setenv(key, value)
 
 
 @pytest.fixture(scope="module")

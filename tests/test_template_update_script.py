@@ -29,10 +29,12 @@ from template_versions import (
     find_conflict_markers,
     git,
     init_repo,
-    isolated_git_env,
     release,
     snapshot_template,
 )
+
+# Neither the developer's copier settings nor their git configuration leak in.
+pytestmark = pytest.mark.usefixtures("isolated_git")
 
 SCRIPT = ".template-update/update.py"
 V1, V2 = "v1.0.0", "v2.0.0"
@@ -44,12 +46,6 @@ CHANGELOG_V2 = (
     "## v2.0.0 — commit {v2}\n\n### Generated projects\n\n- README gains a section; new NOTICE-v2.txt.\n\n"
     "### Answers\n\n- Carry over unchanged.\n"
 )
-
-
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    for key, value in isolated_git_env(tmp_path_factory.mktemp("home")).items():
-        monkeypatch.setenv(key, value)
 
 
 @pytest.fixture

@@ -32,11 +32,13 @@ from template_versions import (
     init_repo,
     insert_after_line,
     insert_after_template_line,
-    isolated_git_env,
     release,
     replace_once,
     snapshot_template,
 )
+
+# Neither the developer's copier settings nor their git configuration leak in.
+pytestmark = pytest.mark.usefixtures("isolated_git")
 
 V1, V2 = "v1.0.0", "v2.0.0"
 DATA = {
@@ -49,13 +51,6 @@ PACKAGE = "update_demo"
 # The rendered text file whose template both v2 and the user edit. README.md.jinja is the
 # natural one; the others are fallbacks should it ever be renamed.
 TEXT_FILE_CANDIDATES = ("README.md", ".gitignore", "src/{{package_name}}/__init__.py")
-
-
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Neither the developer's copier settings nor their git configuration leak in."""
-    for key, value in isolated_git_env(tmp_path_factory.mktemp("home")).items():
-        monkeypatch.setenv(key, value)
 
 
 @pytest.fixture
@@ -272,6 +267,7 @@ MIGRATION_SCRIPT = '''\
 import re
 import sys
 from pathlib import Path
+
 
 answers = Path(sys.argv[1])
 text = answers.read_text(encoding="utf-8")

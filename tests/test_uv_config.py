@@ -3,11 +3,12 @@ against its own statement, independent of the real facts file)."""
 
 from __future__ import annotations
 
+from dataclasses import FrozenInstanceError
 from pathlib import Path
 
 import pytest
 from pytorch_facts import Facts, load_facts
-from uv_config import _bounds, admitted_releases, platform_marker
+from uv_config import TorchAnswers, _bounds, admitted_releases, build_config, platform_marker
 
 PLATFORMS = {
     "lin-a": ("linux", "sys_platform == 'linux' and platform_machine == 'a'"),
@@ -97,7 +98,8 @@ def test_marker_of_one_machine_has_no_parentheses(facts: Facts) -> None:
 # --- admitted_releases ------------------------------------------------------------------------
 
 
-def answers(**changes) -> dict:
+def answer_values(**changes) -> dict:
+    """Answers as copier hands them over."""
     base = {
         "torch_min": "3.0",
         "python_min": "3.12",
@@ -106,8 +108,13 @@ def answers(**changes) -> dict:
         "accelerator": "cpu",
         "platforms": ["lin-a"],
         "torch_packages": [],
+        "pytorch_index_url": "https://example.invalid/whl",
     }
     return {**base, **changes}
+
+
+def answers(**changes) -> TorchAnswers:
+    return TorchAnswers.of(answer_values(**changes))
 
 
 def torches(admitted) -> list[str]:
@@ -138,3 +145,18 @@ def test_admission_stops_at_a_release_without_a_python_of_the_range(facts: Facts
 def test_admission_starts_at_torch_min_and_can_be_empty(facts: Facts) -> None:
     admitted, next_release, why = admitted_releases(answers(torch_min="3.2", accelerator="gpu1"), facts)
     assert admitted == [] and next_release.torch == "3.2.0" and "gpu1" in why
+
+
+# --- one plan per answer set ----------------------------------------------------------------
+
+
+def test_one_frozen_plan_per_answer_set(facts: Facts) -> None:
+    """copier renders every file and runs validators with the same answers: they share one plan,
+    which nothing can change afterwards; answers it does not read do not make another."""
+    chosen = answer_values()
+    plan = build_config(chosen, facts)
+    assert build_config({**chosen, "project_name": "Another name"}, facts) is plan
+    assert build_config(TorchAnswers.of(chosen, facts), facts) is plan
+    assert build_config({**chosen, "accelerator": "gpu1"}, facts) is not plan
+    with pytest.raises(FrozenInstanceError):
+        plan.strategy = "extras"
