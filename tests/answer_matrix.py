@@ -25,6 +25,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
+import pytest
 from packaging.version import Version
 from pytorch_facts import Facts, Release, load_facts
 
@@ -297,3 +298,9 @@ def _edge_cases(facts: Facts) -> list[Combination]:
     )
     combos.append(Combination(f"single-{gpu}-py{newest_python}", narrow))
     return combos
+
+
+def combination_params(combos: list[Combination]) -> list:
+    """pytest parameters, one xdist group per combination: its render promises (test_render.py)
+    and its lock test (test_lock.py) run in the worker that rendered it, on one render."""
+    return [pytest.param(c, id=c.id, marks=pytest.mark.xdist_group(c.id)) for c in combos]

@@ -57,6 +57,7 @@ def pytest_configure(config: pytest.Config) -> None:
     cache_jinja_compilation()
     config.stash[_started] = time.monotonic()
     config.stash[_counts] = {}
+    config.stash[_seconds] = {}
 
 
 def template_snapshot(config: pytest.Config) -> Path:
@@ -181,10 +182,15 @@ def shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 _started = pytest.StashKey[float]()
 _counts = pytest.StashKey[dict]()
+_seconds = pytest.StashKey[dict]()
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """Tally what each test recorded in `record_property` (also for reports from xdist workers)."""
+    """Tally what each test recorded in `record_property` (also for reports from xdist workers),
+    and the time each test file takes (set-up, call and teardown, summed over the workers)."""
+    seconds = _config.stash[_seconds]
+    test_file = report.nodeid.split("::", 1)[0]
+    seconds[test_file] = seconds.get(test_file, 0.0) + report.duration
     if report.when != "call" and not (report.when == "setup" and report.skipped):
         return
     counts = _config.stash[_counts]
@@ -215,6 +221,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
             terminalreporter.write_line(f"{name}: {value}")
     skips = counts.get("lock skips", [])
     terminalreporter.write_line(f"lock combinations skipped: {len(skips)} (reasons in the short test summary)")
+    seconds = config.stash[_seconds]
+    slowest = sorted(seconds.items(), key=lambda item: -item[1])[:8]
+    terminalreporter.write_line(
+        f"test time: {sum(seconds.values()):.0f} s over all workers; slowest files: "
+        + ", ".join(f"{name.removeprefix('tests/')} {value:.0f} s" for name, value in slowest)
+    )
     terminalreporter.write_line(f"wall time: {elapsed:.1f} s")
 
 

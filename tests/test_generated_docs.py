@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from helpers import data_options, run_copier_cli
 from interpreters import interpreter_for
 from pytorch_facts import TORCH_FAMILY, load_facts
 from template_versions import git, release, snapshot_template
@@ -145,6 +146,14 @@ class Run:
         if "copier update" in command:
             # The README's precondition: "The git working tree must be clean".
             self.shell("git add -A && git diff --cached --quiet || git commit -qm 'before copier update'", cwd)
+        if command.startswith(f"{UVX_COPIER} "):
+            # The test's copier stands in for uvx's; its CLI runs in this process (helpers.py).
+            argv = ["copier", *shlex.split(command.removeprefix(UVX_COPIER))]
+            code, output = run_copier_cli(argv, env=self.env, cwd=cwd)
+            assert code == 0, f"README command failed ({code}) in {cwd}: {command}\n{output}"
+            self.outputs[command] = output
+            self.ran.append(command)
+            return
         if re.match(r"uv sync\b", command) and not all(
             e.strip("\"'").replace("$EXTRA", self.env.get("EXTRA", "")).startswith("cpu")
             for e in EXTRA_OPTION.findall(command)
@@ -186,21 +195,11 @@ def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def copier_copy(template: str, destination: Path, answers: dict, env: dict, cwd: Path) -> str:
-    data = [
-        argument
-        for key, value in answers.items()
-        for argument in ("--data", f"{key}={json.dumps(value) if isinstance(value, list | bool) else value}")
-    ]
-    process = subprocess.run(
-        [str(COPIER), "copy", "--trust", "--defaults", *data, template, str(destination)],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert process.returncode == 0, f"copier copy failed:\n{process.stdout}{process.stderr}"
-    return process.stdout + process.stderr
+    """`copier copy --trust --defaults` with `answers`, as the README's render command; its output."""
+    argv = ["copier", "copy", "--trust", "--defaults", *data_options(answers), template, str(destination)]
+    code, output = run_copier_cli(argv, env=env, cwd=cwd)
+    assert code == 0, f"copier copy failed:\n{output}"
+    return output
 
 
 def python_for(answers: dict) -> Path:
@@ -330,15 +329,14 @@ def test_readme_examples_record_a_source_copier_update_can_use(template_repo: Pa
     )
     project = tmp_path / destination
     env = {**os.environ, **GIT_IDENTITY}
-    args = [str(COPIER), *example[example.index("copier") + 1 : -2], "git+" + template_repo.as_uri(), str(project)]
-    subprocess.run(args, cwd=tmp_path, env=env, check=True, capture_output=True)
+    argv = ["copier", *example[example.index("copier") + 1 : -2], "git+" + template_repo.as_uri(), str(project)]
+    code, output = run_copier_cli(argv, env=env, cwd=tmp_path)
+    assert code == 0, output
     git(project, "init", "-q")
     subprocess.run(["git", "add", "-A"], cwd=project, check=True)
     subprocess.run(["git", "commit", "-qm", "start"], cwd=project, env=env, check=True)
-    update = subprocess.run(
-        [str(COPIER), "update", "--trust", "--defaults"], cwd=project, env=env, capture_output=True, text=True
-    )
-    assert update.returncode == 0, update.stderr
+    code, output = run_copier_cli(["copier", "update", "--trust", "--defaults"], env=env, cwd=project)
+    assert code == 0, output
 
 
 def test_after_copy_message_warns_about_a_machine_local_source(template_repo: Path, tmp_path: Path) -> None:

@@ -6,12 +6,13 @@ the real PyTorch indexes instead.
 
 from __future__ import annotations
 
+import shutil
 from itertools import product
 from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from answer_matrix import Combination, combinations
+from answer_matrix import Combination, combination_params, combinations
 from expectations import (
     PYPI,
     expected_package_variant,
@@ -31,6 +32,7 @@ from uv_runner import lock, locked_packages, planned_install, source_of, source_
 
 FACTS = load_facts()
 COMBINATIONS = combinations(FACTS)
+PARAMS = combination_params(COMBINATIONS)
 PYTORCH_PACKAGES = index_packages(FACTS)
 
 pytestmark = pytest.mark.lock
@@ -137,18 +139,20 @@ def selections(answers: dict) -> list[tuple[str, ...]]:
     return [("--all-packages",), *[("--package", member) for member in members]]
 
 
-@pytest.mark.parametrize("combo", COMBINATIONS, ids=[c.id for c in COMBINATIONS])
+@pytest.mark.parametrize("combo", PARAMS)
 def test_combination_locks_and_installs_the_right_build(
-    copie, pytorch_index, combo: Combination, record_property
+    render, pytorch_index, combo: Combination, tmp_path: Path, record_property
 ) -> None:
     python = lockable(combo)
-    result = copie.copy(extra_answers={**combo.answers, "pytorch_index_url": pytorch_index})
-    assert result.exit_code == 0, result.exception
-    lock(result.project_dir, python)
+    # test_render.py's render of the combination (same answers, same worker), copied: the
+    # render cache's projects stay as rendered.
+    project = tmp_path / "project"
+    shutil.copytree(render({**combo.answers, "pytorch_index_url": pytorch_index}), project, symlinks=True)
+    lock(project, python)
     record_property("count:combinations locked", 1)
-    checks = verify_lock(result.project_dir, combo.answers, pytorch_index, python)
+    checks = verify_lock(project, combo.answers, pytorch_index, python)
     record_property("count:per-platform verifications", checks)
     # The same lock exported for pip/Docker consumers (pylock.toml, once per extra).
     selection = ("--all-packages",) if combo.answers.get("layout", "project") != "project" else ()
-    exported = verify_export(result.project_dir, combo.answers, pytorch_index, FACTS, selection)
+    exported = verify_export(project, combo.answers, pytorch_index, FACTS, selection)
     record_property("count:pylock export verifications", exported)

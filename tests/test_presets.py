@@ -11,17 +11,14 @@ Truth for copier's handling of presets; the refusal is the template's own answer
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from helpers import last_line, run_copier_cli, template_source
 from pytorch_facts import load_facts
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 FACTS = load_facts()
 PLATFORMS = ["linux-x86_64", "windows-x86_64"]
 # The newest release's first CUDA build that has wheels for both platforms.
@@ -44,11 +41,11 @@ PRESET = {
 NAMES = {"Vision API": ("vision-api", "vision_api"), "Ranker": ("ranker", "ranker"), "Trainer": ("trainer", "trainer")}
 
 
-def copier(*args: str, settings: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COPIER_SETTINGS_PATH": str(settings)}
+def copier(*args: str, settings: Path, cwd: Path) -> tuple[int, str]:
+    """copier's CLI with these user settings; exit status and output."""
     # --vcs-ref HEAD: the working tree, not the newest release tag copier would take.
-    command = [sys.executable, "-m", "copier", "copy", "--quiet", "--vcs-ref", "HEAD", *args]
-    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
+    argv = ["copier", "copy", "--quiet", "--vcs-ref", "HEAD", *args]
+    return run_copier_cli(argv, env={"COPIER_SETTINGS_PATH": str(settings)}, cwd=cwd)
 
 
 @pytest.fixture
@@ -89,12 +86,12 @@ def test_one_preset_bootstraps_projects_that_differ_only_by_name(tmp_path: Path,
             str(preset),
             "--data",
             f"project_name={name}",
-            str(REPO_ROOT),
+            template_source(),
             destination,
             settings=empty_settings,
             cwd=tmp_path,
         )
-        assert done.returncode == 0, done.stderr
+        assert done[0] == 0, done[1]
         project = tmp_path / destination
         answers = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
         assert {key: answers[key] for key in PRESET} == PRESET
@@ -111,13 +108,13 @@ def test_one_preset_bootstraps_projects_that_differ_only_by_name(tmp_path: Path,
 def test_user_settings_defaults_act_as_the_preset(tmp_path: Path) -> None:
     settings = tmp_path / "copier-settings.yml"
     # `trust:` in the settings file replaces --trust for this template.
-    settings.write_text(yaml.safe_dump({"defaults": PRESET, "trust": [str(REPO_ROOT)]}), encoding="utf-8")
+    settings.write_text(yaml.safe_dump({"defaults": PRESET, "trust": [template_source()]}), encoding="utf-8")
 
     done = copier(
-        "--defaults", "--data", "project_name=Ranker", str(REPO_ROOT), "ranker", settings=settings, cwd=tmp_path
+        "--defaults", "--data", "project_name=Ranker", template_source(), "ranker", settings=settings, cwd=tmp_path
     )
 
-    assert done.returncode == 0, done.stderr
+    assert done[0] == 0, done[1]
     answers = yaml.safe_load((tmp_path / "ranker" / ".copier-answers.yml").read_text(encoding="utf-8"))
     assert {key: answers[key] for key in PRESET} == PRESET
 
@@ -139,11 +136,11 @@ def test_a_preset_with_an_impossible_answer_is_refused_before_writing(tmp_path: 
         settings.write_text(yaml.safe_dump({"defaults": IMPOSSIBLE}), encoding="utf-8")
         args = ["--trust"]
 
-    done = copier(
-        *args, "--defaults", "--data", "project_name=Ranker", str(REPO_ROOT), "ranker", settings=settings, cwd=tmp_path
-    )
+    argv = [*args, "--defaults", "--data", "project_name=Ranker", template_source(), "ranker"]
+    done = copier(*argv, settings=settings, cwd=tmp_path)
 
-    assert done.returncode != 0
-    last_line = done.stderr.strip().splitlines()[-1]
-    assert "docker" in last_line and "macos-arm64" in last_line, done.stderr
+    code, output = done
+    assert code != 0
+    refusal = last_line(output)
+    assert "docker" in refusal and "macos-arm64" in refusal, output
     assert not (tmp_path / "ranker").exists()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from answer_matrix import WORKSPACE_MEMBERS, Combination, combinations
+from answer_matrix import WORKSPACE_MEMBERS, Combination, combination_params, combinations
 from conftest import REPO_ROOT, text_problems
 from copier._main import Worker
 from expectations import PYPI, expected_package_variant, expected_variant, extras_of, marker_environment
@@ -83,7 +83,7 @@ def requirements_for(pyproject: dict, extra: str | None) -> list[Requirement]:
     return [Requirement(line) for line in lines]
 
 
-PARAMS = [pytest.param(c, id=c.id, marks=pytest.mark.xdist_group(c.id)) for c in COMBINATIONS]
+PARAMS = combination_params(COMBINATIONS)
 
 
 @dataclass(frozen=True)
@@ -100,12 +100,14 @@ class Rendered:
 
 
 @pytest.fixture
-def rendered(render, combo: Combination) -> Rendered:
-    """The combination's project, rendered once per session (the render cache of conftest.py)."""
-    project = render(combo.answers)
+def rendered(render, pytorch_index: str, combo: Combination) -> Rendered:
+    """The combination's project, rendered once per session (the render cache of conftest.py)
+    with the index test_lock.py locks against, so that the lock test reuses the render."""
+    answers = {**combo.answers, "pytorch_index_url": pytorch_index}
+    project = render(answers)
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
-    pinning = pinning_pyproject(project, combo.answers)
-    return Rendered(project, combo.answers, pyproject, pinning, sources_of(pyproject))
+    pinning = pinning_pyproject(project, answers)
+    return Rendered(project, answers, pyproject, pinning, sources_of(pyproject))
 
 
 @pytest.mark.parametrize("combo", PARAMS)

@@ -75,14 +75,15 @@ def planned_install(
     facts: Facts | None = None,
     selection: tuple[str, ...] = (),
 ) -> dict[str, Planned]:
-    """What `uv sync --locked` would install on `platform` (offline: only the lock is read).
+    """What `uv sync` would install on `platform` from uv.lock alone (`--frozen --offline`: the
+    lock was just made, so uv need not resolve again to check it is current).
 
     `selection`: uv's package selection, e.g. ("--all-packages",) or ("--package", "core").
     """
     target = (facts or load_facts()).platforms[platform]
     args = [
         "sync",
-        "--locked",
+        "--frozen",
         "--dry-run",
         "--offline",
         "--python",
