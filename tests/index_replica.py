@@ -11,6 +11,24 @@
 `ReplicaServer(root)` serves it on 127.0.0.1; `<base_url>/<variant>` is then what
 `https://download.pytorch.org/whl/<variant>` is for the real indexes.
 
+Two more channels, on request (`build_replica(root, test=..., pypi=...)`):
+
+    root/test/<variant>/<project>/         the release-candidate channel (`<base>/test/<variant>/`)
+    root/test/files/<wheel>                its wheels, apart: a candidate has the final's file names
+    root/pypi/<project>/                   a stand-in for PyPI's torch, torchvision and torchaudio
+
+The test channel holds the releases of the `test` facts, laid out like the stable indexes. Its
+wheels carry the final version, not an `rc` suffix, as the real channel's do: the release
+candidates of a minor are git tags `v2.x.0-rcN` (pytorch/pytorch RELEASE.md, "Drafting RCs" and
+"Release Candidate Storage": wheels at `/whl/test/`), each candidate's build replaces the
+previous one's files of the same name (`torch-2.1.0+cu118-cp310-cp310-win_amd64.whl` was
+2.1.0 RC1 on `/whl/test/cu118/`, facebookresearch/xformers#835; `torch-2.10.0+rocm7.1-...` on
+`/whl/test/rocm7.1/`), and promotion copies the last one to the stable indexes and PyPI
+unchanged (RELEASE.md, "Promoting RCs to Stable"). Only PyPI's lacking the version tells a
+candidate from a release. The PyPI stand-in holds each release of the `pypi` facts on every
+platform of its `pypi` map, built like the variant named there, without local version; it
+serves no upload times (HTML only), so the release date is not read from it.
+
 What the replica holds, all derived from `load_facts()`: for every release and every variant it
 lists, torch, torchvision and torchaudio (where the release has them) and the variant's triton
 packages (`Variant.triton_packages`), one wheel per Python minor of the release and platform of the
@@ -77,10 +95,12 @@ from urllib.parse import quote
 
 from packaging.utils import canonicalize_name, parse_wheel_filename
 from packaging.version import Version
-from pytorch_facts import Facts, Release, Variant, load_facts
+from pytorch_facts import TORCH_FAMILY, Facts, Release, Variant, load_facts
 
 STAMP = ".replica-stamp"
 FILES = "files"
+TEST_CHANNEL = "test"
+PYPI_STAND_IN = "pypi"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 TORCH_REQUIRES = (
@@ -227,17 +247,44 @@ def replica_dists(facts: Facts | None = None) -> dict[str, dict[str, dict[str, D
     return tree
 
 
-def build_replica(root: Path, facts: Facts | None = None, wheelhouse: Path | None = None) -> Path:
-    """Write the replica under `root` (reused as is when built from the same inputs)."""
+def pypi_dists(facts: Facts) -> dict[str, dict[str, Dist]]:
+    """The PyPI stand-in's wheels: project -> file name -> Dist (see the module docstring)."""
+    projects: dict[str, dict[str, Dist]] = {}
+    for release in facts.releases:
+        for name, build in release.pypi.items():
+            platform = facts.platforms[name]
+            tag = release.macos_arm64_tag if platform.os == "macos" else platform.wheel_tag
+            for dist in _release_dists(facts, release, facts.variants[build], "", [tag]):
+                if dist.project in TORCH_FAMILY:
+                    _add(projects, dist)
+    return projects
+
+
+def build_replica(
+    root: Path,
+    facts: Facts | None = None,
+    wheelhouse: Path | None = None,
+    *,
+    test: Facts | None = None,
+    pypi: Facts | None = None,
+) -> Path:
+    """Write the replica under `root` (reused as is when built from the same inputs): the
+    stable indexes from `facts`, and where given the test channel from `test` and the PyPI
+    stand-in from `pypi`."""
     facts = facts or load_facts()
     root = Path(root)
-    stamp = _stamp(facts, wheelhouse)
+    stamp = _stamp(facts, wheelhouse, test, pypi)
     if _read_stamp(root) == stamp:
         return root
     root.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{root.name}-", dir=root.parent))
     try:
-        _write_tree(tmp, facts, wheelhouse)
+        tree = replica_dists(facts)
+        if pypi is not None:
+            tree[PYPI_STAND_IN] = pypi_dists(pypi)
+        _write_tree(tmp, tree, wheelhouse)
+        if test is not None:
+            _write_tree(tmp / TEST_CHANNEL, replica_dists(test), None)
         (tmp / STAMP).write_text(stamp, encoding="utf-8")
         if _read_stamp(root) != stamp:
             if root.exists():
@@ -473,12 +520,13 @@ def _lowest(versions: list[str] | tuple[str, ...]) -> str:
 # --- writing the tree --------------------------------------------------------------------
 
 
-def _write_tree(root: Path, facts: Facts, wheelhouse: Path | None) -> None:
+def _write_tree(root: Path, tree: dict[str, dict[str, dict[str, Dist]]], wheelhouse: Path | None) -> None:
+    """One channel: `root/<index>/<project>/` pages for `tree`, the files in `root/files`."""
     files = root / FILES
     files.mkdir(parents=True)
     pages: dict[str, dict[str, dict[str, Link]]] = {}
     links: dict[str, Link] = {}
-    for variant, projects in replica_dists(facts).items():
+    for variant, projects in tree.items():
         for project, dists in projects.items():
             for filename, dist in dists.items():
                 if filename not in links:
@@ -544,10 +592,11 @@ def _write_page(path: Path, title: str, lines: list[str]) -> None:
     )
 
 
-def _stamp(facts: Facts, wheelhouse: Path | None) -> str:
-    """What the tree is built from: this module, the facts and the wheelhouse's wheels."""
+def _stamp(facts: Facts, wheelhouse: Path | None, *channels: Facts | None) -> str:
+    """What the tree is built from: this module, the facts (of each channel) and the wheelhouse's wheels."""
     digest = hashlib.sha256(Path(__file__).read_bytes())
-    digest.update(repr(facts).encode())
+    for read in (facts, *channels):
+        digest.update(repr(read).encode())
     for wheel in sorted(wheelhouse.glob("*.whl")) if wheelhouse else []:
         stat = wheel.stat()
         digest.update(f"{wheel.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode())
