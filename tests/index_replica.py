@@ -26,8 +26,10 @@ previous one's files of the same name (`torch-2.1.0+cu118-cp310-cp310-win_amd64.
 `/whl/test/rocm7.1/`), and promotion copies the last one to the stable indexes and PyPI
 unchanged (RELEASE.md, "Promoting RCs to Stable"). Only PyPI's lacking the version tells a
 candidate from a release. The PyPI stand-in holds each release of the `pypi` facts on every
-platform of its `pypi` map, built like the variant named there, without local version; it
-serves no upload times (HTML only), so the release date is not read from it.
+platform of its `pypi` map, built like the variant named there, without local version, and the
+Intel Mac's last release (not the companions: torchcodec, torchao), as
+PEP 503 HTML and, to a client asking for it, PEP 691 JSON with the releases' dates as upload
+times (PyPI's own JSON has them; the test channel, like the real indexes, has none).
 
 What the replica holds, all derived from `load_facts()`: for every release and every variant it
 lists, torch, torchvision and torchaudio (where the release has them) and the variant's triton
@@ -78,6 +80,7 @@ import gzip
 import hashlib
 import html
 import io
+import json
 import os
 import shutil
 import tarfile
@@ -101,6 +104,8 @@ STAMP = ".replica-stamp"
 FILES = "files"
 TEST_CHANNEL = "test"
 PYPI_STAND_IN = "pypi"
+JSON_PAGE = "index.json"
+JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 TORCH_REQUIRES = (
@@ -257,7 +262,24 @@ def pypi_dists(facts: Facts) -> dict[str, dict[str, Dist]]:
             for dist in _release_dists(facts, release, facts.variants[build], "", [tag]):
                 if dist.project in TORCH_FAMILY:
                     _add(projects, dist)
+    for platform in facts.platforms.values():
+        if platform.last_release:
+            for dist in _last_release_dists(platform.last_release, platform.wheel_tag):
+                _add(projects, dist)
     return projects
+
+
+def pypi_upload_times(facts: Facts) -> dict[str, str]:
+    """File name -> the PyPI stand-in's PEP 700 upload time: a torch release's date, and for a
+    torchvision/torchaudio version the newest date of the releases it serves (torchaudio 2.11.1
+    reached PyPI with torch 2.15)."""
+    times: dict[str, str] = {}
+    for project, dists in pypi_dists(facts).items():
+        for filename, dist in dists.items():
+            dates = [r.date for r in facts.releases if r.package_version(project) == dist.version and r.date]
+            if dates:
+                times[filename] = f"{max(dates)}T12:00:00Z"
+    return times
 
 
 def build_replica(
@@ -282,7 +304,7 @@ def build_replica(
         tree = replica_dists(facts)
         if pypi is not None:
             tree[PYPI_STAND_IN] = pypi_dists(pypi)
-        _write_tree(tmp, tree, wheelhouse)
+        _write_tree(tmp, tree, wheelhouse, {PYPI_STAND_IN: pypi_upload_times(pypi)} if pypi else {})
         if test is not None:
             _write_tree(tmp / TEST_CHANNEL, replica_dists(test), None)
         (tmp / STAMP).write_text(stamp, encoding="utf-8")
@@ -346,6 +368,17 @@ class ReplicaServer:
 
 class _Handler(SimpleHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+
+    def translate_path(self, path: str) -> str:
+        """A project page asked for as PEP 691 JSON is its `index.json`, where there is one."""
+        translated = super().translate_path(path)
+        wanted = JSON_TYPE in (self.headers.get("Accept") or "")
+        if wanted and os.path.isdir(translated) and os.path.isfile(os.path.join(translated, JSON_PAGE)):
+            return os.path.join(translated, JSON_PAGE)
+        return translated
+
+    def guess_type(self, path: str | os.PathLike[str]) -> str:
+        return JSON_TYPE if str(path).endswith(JSON_PAGE) else super().guess_type(path)
 
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-cache")
@@ -520,8 +553,14 @@ def _lowest(versions: list[str] | tuple[str, ...]) -> str:
 # --- writing the tree --------------------------------------------------------------------
 
 
-def _write_tree(root: Path, tree: dict[str, dict[str, dict[str, Dist]]], wheelhouse: Path | None) -> None:
-    """One channel: `root/<index>/<project>/` pages for `tree`, the files in `root/files`."""
+def _write_tree(
+    root: Path,
+    tree: dict[str, dict[str, dict[str, Dist]]],
+    wheelhouse: Path | None,
+    upload_times: dict[str, dict[str, str]] | None = None,
+) -> None:
+    """One channel: `root/<index>/<project>/` pages for `tree`, the files in `root/files`; the
+    indexes of `upload_times` also get PEP 691 JSON pages with those (PEP 700) upload times."""
     files = root / FILES
     files.mkdir(parents=True)
     pages: dict[str, dict[str, dict[str, Link]]] = {}
@@ -543,6 +582,8 @@ def _write_tree(root: Path, tree: dict[str, dict[str, dict[str, Dist]]], wheelho
     for variant, projects in pages.items():
         for project, links in projects.items():
             _write_page(root / variant / project / "index.html", project, _links_html(links.values()))
+            if variant in (upload_times or {}):
+                _write_json_page(root / variant / project / JSON_PAGE, project, links.values(), upload_times[variant])
         _write_page(root / variant / "index.html", variant, [f'<a href="{p}/">{p}</a>' for p in sorted(projects)])
     _write_page(root / "index.html", "PyTorch index replica", [f'<a href="{v}/">{v}</a>' for v in sorted(pages)])
 
@@ -579,6 +620,20 @@ def _links_html(links: Iterable[Link]) -> list[str]:
             attributes += f' data-dist-info-metadata="{metadata}" data-core-metadata="{metadata}"'
         lines.append(f"<a {attributes}>{html.escape(link.filename)}</a><br/>")
     return lines
+
+
+def _write_json_page(path: Path, project: str, links: Iterable[Link], upload_times: dict[str, str]) -> None:
+    files = []
+    for link in sorted(links, key=lambda link: link.filename):
+        file = {"filename": link.filename, "url": f"../../{FILES}/{quote(link.filename)}"}
+        file.update(hashes={"sha256": link.sha256}, **{"requires-python": link.requires_python})
+        if link.metadata_sha256:
+            file["core-metadata"] = {"sha256": link.metadata_sha256}
+        if link.filename in upload_times:
+            file["upload-time"] = upload_times[link.filename]
+        files.append(file)
+    page = {"meta": {"api-version": "1.1"}, "name": project, "files": files}
+    path.write_text(json.dumps(page, indent=1) + "\n", encoding="utf-8")
 
 
 def _write_page(path: Path, title: str, lines: list[str]) -> None:
