@@ -10,6 +10,7 @@ CHANGELOG.md entry and the body.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from pathlib import Path
 
@@ -52,18 +53,20 @@ def checkout(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def test_channel(tmp_path_factory: pytest.TempPathFactory):
-    """The replica: today's stable indexes, the synthetic next release on the test channel."""
+    """The replica: today's stable indexes, the synthetic next release on the test channel:
+    (base URL, that release, its new variant)."""
     directory = tmp_path_factory.mktemp("channel")
     test, next_release = next_release_channel(directory)
     with ReplicaServer(build_replica(directory / "whl", test=test)) as server:
-        yield server.base_url, test.newest
+        yield server.base_url, test.newest, next_release.new_variant
 
 
-def run(checkout: Path, tmp_path: Path) -> tuple[dict[str, str], str]:
+def run(checkout: Path, tmp_path: Path, *reports: Path) -> tuple[dict[str, str], str]:
     """The script as the workflow runs it: (its outputs, the body it wrote)."""
     body, outputs = tmp_path / "body.md", tmp_path / "github-output"
     outputs.write_text("", encoding="utf-8")
     arguments = ["--repo", str(checkout), "--push", "origin", "--body-file", str(body), "--github-output", str(outputs)]
+    arguments += [item for report in reports for item in ("--check-report", str(report))]
     assert facts_pull_request.main(arguments) == 0
     written = dict(line.split("=", 1) for line in outputs.read_text(encoding="utf-8").splitlines())
     return written, body.read_text(encoding="utf-8") if body.exists() else ""
@@ -84,10 +87,13 @@ def test_unchanged_facts_propose_nothing(checkout: Path, tmp_path: Path) -> None
 
 
 def test_a_release_candidate_becomes_one_pull_request(checkout: Path, tmp_path: Path, test_channel) -> None:
-    base, candidate = test_channel
+    base, candidate, new_variant = test_channel
     facts_file = checkout / FACTS_PATH
     assert facts_main(["refresh", "--channel", "test", "--index-url", base, "--facts", str(facts_file)]) == 0
-    outputs, body = run(checkout, tmp_path)
+    report = tmp_path / "check-test.txt"
+    with report.open("w", encoding="utf-8") as output, contextlib.redirect_stdout(output):
+        assert facts_main(["check", "--channel", "test", "--index-url", base, "--facts", str(facts_file)]) == 1
+    outputs, body = run(checkout, tmp_path, report)
 
     assert outputs == {
         "changed": "true",
@@ -123,13 +129,16 @@ def test_a_release_candidate_becomes_one_pull_request(checkout: Path, tmp_path: 
 
     assert f"- {line}" in body
     assert "## Facts diff" in body and "+candidate = true" in body
+    # The variant the probes found, for the maintainer to add.
+    left = body.split("## Left for a maintainer", 1)[1].split("## CHANGELOG.md entry", 1)[0]
+    assert f"differs      {new_variant} index (not in the file) (PyTorch test channel)" in left
     assert body.split("```diff\n", 1)[1].startswith("diff --git a/extensions/pytorch_facts.toml")
 
 
 def test_the_next_run_replaces_the_branch_and_promotes_the_candidate(
     checkout: Path, tmp_path: Path, test_channel
 ) -> None:
-    base, candidate = test_channel
+    base, candidate, _ = test_channel
     facts_file = checkout / FACTS_PATH
     assert facts_main(["refresh", "--channel", "test", "--index-url", base, "--facts", str(facts_file)]) == 0
     run(checkout, tmp_path)

@@ -1,13 +1,15 @@
 """Turn a facts refresh into one reviewed change: the pull request the scheduled job opens.
 
     uv run python -m tools.facts_pull_request [--push REMOTE] [--body-file PATH] [--github-output PATH]
+                                              [--check-report PATH ...]
 
 Run after `python -m tools.facts refresh` (both channels) in a clean checkout of the default
 branch. When `extensions/pytorch_facts.toml` differs from the checked-out commit, it writes a
 CHANGELOG.md "Unreleased" entry from what changed (read from both versions of the facts, not
 from the text diff), commits both on the branch `facts-refresh` (recreated from that commit, so
 each run replaces the last one's proposal), pushes it with `--push`, and writes the pull
-request's body (the summary, the facts diff, what a maintainer does next) to `--body-file`.
+request's body (the summary, the facts diff, what a maintainer does next, and what `check`
+still reports in the `--check-report` files) to `--body-file`.
 With `--github-output` it sets `changed`, `branch` and `title` for the workflow. Without a
 change it does nothing and says so.
 """
@@ -184,9 +186,16 @@ def title(lines: list[str], new: Facts, old: Facts) -> str:
     return f"Facts refresh: {len(lines)} change{'s' * (len(lines) != 1)} from the registries"
 
 
-def body(lines: list[str], diff: str, generated: str, answers: str | None) -> str:
+def body(lines: list[str], diff: str, generated: str, answers: str | None, left: list[str]) -> str:
     summary = "\n".join(f"- {line}" for line in lines) or "- sources and unconfirmed facts only"
     entry = generated + (f"\n\n{answers}" if answers else "")
+    if left:
+        rows = "\n".join(left)
+        summary += (
+            "\n\n## Left for a maintainer\n\nWhat `check` still reports after the refresh (refresh never deletes,"
+            " and a new variant needs its hand-kept facts: add `[variants.<name>]` on this branch):\n\n"
+            f"```\n{rows}\n```"
+        )
     return f"""Opened by the scheduled facts refresh (`.github/workflows/facts-refresh.yml`): `python -m
 tools.facts refresh` read PyPI and the stable PyTorch indexes, and `refresh --channel test` the
 release-candidate channel; this branch holds what changed. Each run replaces it.
@@ -216,7 +225,17 @@ request, merge, then cut a release so projects get it with `copier update`.
 # --- running it --------------------------------------------------------------------------------
 
 
-def propose(repo: Path, push: str | None, body_file: Path | None) -> dict[str, str]:
+def left_over(reports: list[Path]) -> list[str]:
+    """The `differs` lines of `check` outputs: what the refresh could not write."""
+    return [
+        line
+        for report in reports
+        for line in report.read_text(encoding="utf-8").splitlines()
+        if line.startswith("differs")
+    ]
+
+
+def propose(repo: Path, push: str | None, body_file: Path | None, reports: list[Path]) -> dict[str, str]:
     diff = git(repo, "diff", "HEAD", "--", FACTS_PATH)
     if not diff:
         print(f"{FACTS_PATH} is unchanged: nothing to propose")
@@ -236,7 +255,7 @@ def propose(repo: Path, push: str | None, body_file: Path | None) -> dict[str, s
     git(repo, "commit", "--quiet", "--message", f"{subject}\n\n" + "\n".join(f"- {line}" for line in lines))
     if push:
         git(repo, "push", "--force", "--quiet", push, f"{BRANCH}:{BRANCH}")
-    text = body(lines, diff, generated, answers)
+    text = body(lines, diff, generated, answers, left_over(reports))
     if body_file:
         body_file.write_text(text, encoding="utf-8")
     print(f"committed on {BRANCH}: {subject}")
@@ -249,8 +268,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--push", metavar="REMOTE", help="push the branch there (force: it replaces the last run's)")
     parser.add_argument("--body-file", type=Path, help="write the pull request's body (Markdown) there")
     parser.add_argument("--github-output", type=Path, help="append changed=, branch= and title= there")
+    parser.add_argument(
+        "--check-report",
+        type=Path,
+        action="append",
+        default=[],
+        help="output of `python -m tools.facts check` after the refresh: its differences go in the body (repeatable)",
+    )
     args = parser.parse_args(argv)
-    outputs = propose(args.repo, args.push, args.body_file)
+    outputs = propose(args.repo, args.push, args.body_file, args.check_report)
     if args.github_output:
         with args.github_output.open("a", encoding="utf-8") as output:
             output.writelines(f"{key}={value}\n" for key, value in outputs.items())
