@@ -123,10 +123,14 @@ def add_next_release(path: Path, *, harsh: bool = False) -> NextRelease:
     )
 
 
+NEXT_RELEASE_FACTS = "next-release-facts.toml"
+
+
 def next_release_channel(directory: Path) -> tuple[Facts, NextRelease]:
     """What the test channel holds before the next release: the facts of `add_next_release`
-    (written to a copy of the working tree's file in `directory`) with that release only."""
-    path = directory / "next-release-facts.toml"
+    (written to a copy of the working tree's file, `directory / NEXT_RELEASE_FACTS`) with that
+    release only."""
+    path = directory / NEXT_RELEASE_FACTS
     path.write_bytes(working_tree_facts().read_bytes())
     release = add_next_release(path)
     synthetic = read_facts(path)

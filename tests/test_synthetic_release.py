@@ -31,7 +31,14 @@ from pathlib import Path
 import tomlkit
 import yaml
 from conftest import REPO_ROOT
-from facts_edits import add_next_release, default_variant, edit_file, next_release_channel, working_tree_facts
+from facts_edits import (
+    NEXT_RELEASE_FACTS,
+    add_next_release,
+    default_variant,
+    edit_file,
+    next_release_channel,
+    working_tree_facts,
+)
 from index_replica import PYPI_STAND_IN, ReplicaServer, build_replica
 from pytorch_facts import FACTS_FILE_ENV, read_facts
 
@@ -134,7 +141,7 @@ def test_a_release_goes_from_its_candidate_to_a_lock_with_facts_changes_only(tmp
         [written] = read_facts(facts_file).candidates
         assert written.minor == candidate.minor and release.new_variant not in written.variants
         # The maintainer adds the variant the probes found, with its hand-kept facts; refresh lists it.
-        synthetic = tmp_path / "next-release-facts.toml"
+        synthetic = tmp_path / NEXT_RELEASE_FACTS
         new_variant = read_facts(synthetic).variants[release.new_variant]
         edit_file(
             facts_file,
