@@ -19,7 +19,7 @@ import tomlkit
 from facts_edits import edit_file, next_release_channel
 from index_replica import ReplicaServer, build_replica
 from pytorch_facts import FACTS_FILE, load_facts, read_facts
-from template_versions import commit_all, git, init_repo, isolated_git_env
+from template_versions import commit_all, git, init_repo
 
 from tools import facts_pull_request
 from tools.facts import main as facts_main
@@ -30,10 +30,7 @@ FACTS_PATH = facts_pull_request.FACTS_PATH
 BRANCH = facts_pull_request.BRANCH
 
 
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    for key, value in isolated_git_env(tmp_path_factory.mktemp("home")).items():
-        monkeypatch.setenv(key, value)
+pytestmark = pytest.mark.usefixtures("isolated_git")
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import pytest
 import tomlkit
 import yaml
 from conftest import REPO_ROOT
@@ -39,6 +40,7 @@ from facts_edits import (
     next_release_channel,
     working_tree_facts,
 )
+from helpers import run_copier
 from index_replica import PYPI_STAND_IN, ReplicaServer, build_replica
 from pytorch_facts import FACTS_FILE_ENV, read_facts
 
@@ -113,6 +115,9 @@ def test_non_lock_tests_pass_unchanged_on_a_release_dropping_a_python_and_the_de
     assert passed(render, f"test_each_platform_gets_its_build[single-{default}-3os-t{release.minor}]")
 
 
+NAME = {"project_name": "Next Release"}
+
+
 def facts_tool(facts_file: Path, *args: str) -> str:
     command = [sys.executable, "-m", "tools.facts", *args, "--facts", str(facts_file)]
     result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
@@ -120,15 +125,9 @@ def facts_tool(facts_file: Path, *args: str) -> str:
     return result.stdout
 
 
-def render(facts_file: Path, destination: Path, *data: str) -> subprocess.CompletedProcess[str]:
-    """`copier copy --defaults` of the working tree, as a user runs it, on `facts_file`."""
-    answers = [item for pair in (("--data", d) for d in ("project_name=Next Release", *data)) for item in pair]
-    command = [sys.executable, "-m", "copier", "copy", "--trust", "--defaults", "--vcs-ref", "HEAD", *answers]
-    env = {**os.environ, FACTS_FILE_ENV: str(facts_file)}
-    return subprocess.run([*command, str(REPO_ROOT), str(destination)], env=env, capture_output=True, text=True)
-
-
-def test_a_release_goes_from_its_candidate_to_a_lock_with_facts_changes_only(tmp_path: Path) -> None:
+def test_a_release_goes_from_its_candidate_to_a_lock_with_facts_changes_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     today = read_facts(working_tree_facts())
     test, release = next_release_channel(tmp_path)
     candidate = test.newest
@@ -153,10 +152,12 @@ def test_a_release_goes_from_its_candidate_to_a_lock_with_facts_changes_only(tmp
     facts = read_facts(facts_file)
     assert facts.candidates[0].variants == candidate.variants and facts.variants[release.new_variant] == new_variant
     assert facts.releases == today.releases
-    refused = render(facts_file, tmp_path / "refused", f"torch_min={candidate.minor}")
-    assert refused.returncode != 0 and f"'{candidate.minor}' is not in" in refused.stderr, refused.stderr[-2000:]
+    # Renders (copier's CLI, as users run it) read the refreshed facts.
+    monkeypatch.setenv(FACTS_FILE_ENV, str(facts_file))
+    status, output = run_copier({**NAME, "torch_min": candidate.minor}, tmp_path / "refused")
+    assert status != 0 and f"'{candidate.minor}' is not in" in output, output[-2000:]
     assert not (tmp_path / "refused").exists()
-    assert render(facts_file, tmp_path / "before-release").returncode == 0
+    assert run_copier(NAME, tmp_path / "before-release")[0] == 0
     answers = yaml.safe_load((tmp_path / "before-release" / ".copier-answers.yml").read_text(encoding="utf-8"))
     assert answers["torch_min"] == today.newest.minor
 
@@ -169,7 +170,7 @@ def test_a_release_goes_from_its_candidate_to_a_lock_with_facts_changes_only(tmp
     facts = read_facts(facts_file)
     assert not facts.candidates
     assert facts.newest == dataclasses.replace(published.newest, unconfirmed=())
-    assert render(facts_file, tmp_path / "after-release").returncode == 0
+    assert run_copier(NAME, tmp_path / "after-release")[0] == 0
     answers = yaml.safe_load((tmp_path / "after-release" / ".copier-answers.yml").read_text(encoding="utf-8"))
     assert answers["torch_min"] == candidate.minor
 
