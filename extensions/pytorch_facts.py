@@ -170,6 +170,8 @@ class Release:
     pypi: dict[str, str]
     macos_arm64_tag: str
     unconfirmed: tuple[str, ...]
+    # Read from the test channel before PyPI has it: kept in `Facts.candidates`, never offered.
+    candidate: bool = False
 
     @property
     def minor(self) -> str:
@@ -192,6 +194,9 @@ class Facts:
     preferred_variants: tuple[str, ...]  # the default accelerator's order of preference
     companions: dict[str, Companion]
     sdks: dict[str, Sdk]
+    # Releases on the test channel only (`candidate = true`): the facts tool reads them, the
+    # questions and renders never see them until PyPI publishes the release.
+    candidates: tuple[Release, ...] = ()
 
     @property
     def optional_packages(self) -> list[str]:
@@ -290,6 +295,7 @@ def _release(data: dict) -> Release:
         pypi=dict(data["pypi"]),
         macos_arm64_tag=data["macos_arm64_tag"],
         unconfirmed=tuple(data["unconfirmed"]),
+        candidate=data.get("candidate", False),
     )
 
 
@@ -315,7 +321,8 @@ def load_facts(path: Path | None = None) -> Facts:
 def read_facts(path: Path) -> Facts:
     """Parse a facts file, uncached (the facts tool rewrites the file it reads)."""
     data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    releases = sorted((_release(r) for r in data["releases"]), key=lambda r: Version(r.torch), reverse=True)
+    every = sorted((_release(r) for r in data["releases"]), key=lambda r: Version(r.torch), reverse=True)
+    releases = [release for release in every if not release.candidate]
     sdks = {name: _sdk(name, s) for name, s in data.get("sdks", {}).items()}
     return Facts(
         researched=data["researched"],
@@ -328,6 +335,7 @@ def read_facts(path: Path) -> Facts:
         companions={name: _companion(name, c) for name, c in data.get("companions", {}).items()},
         preferred_variants=tuple(data["preferred"]["variants"]),
         sdks=sdks,
+        candidates=tuple(release for release in every if release.candidate),
     )
 
 

@@ -9,6 +9,7 @@ default render uses today.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -120,3 +121,17 @@ def add_next_release(path: Path, *, harsh: bool = False) -> NextRelease:
         tuple(sorted(dropped)),
         tuple(m for m in newest.python if m not in python),
     )
+
+
+NEXT_RELEASE_FACTS = "next-release-facts.toml"
+
+
+def next_release_channel(directory: Path) -> tuple[Facts, NextRelease]:
+    """What the test channel holds before the next release: the facts of `add_next_release`
+    (written to a copy of the working tree's file, `directory / NEXT_RELEASE_FACTS`) with that
+    release only."""
+    path = directory / NEXT_RELEASE_FACTS
+    path.write_bytes(working_tree_facts().read_bytes())
+    release = add_next_release(path)
+    synthetic = read_facts(path)
+    return dataclasses.replace(synthetic, releases=(synthetic.newest,)), release

@@ -11,6 +11,26 @@
 `ReplicaServer(root)` serves it on 127.0.0.1; `<base_url>/<variant>` is then what
 `https://download.pytorch.org/whl/<variant>` is for the real indexes.
 
+Two more channels, on request (`build_replica(root, test=..., pypi=...)`):
+
+    root/test/<variant>/<project>/         the release-candidate channel (`<base>/test/<variant>/`)
+    root/test/files/<wheel>                its wheels, apart: a candidate has the final's file names
+    root/pypi/<project>/                   a stand-in for PyPI's torch, torchvision and torchaudio
+
+The test channel holds the releases of the `test` facts, laid out like the stable indexes. Its
+wheels carry the final version, not an `rc` suffix, as the real channel's do: the release
+candidates of a minor are git tags `v2.x.0-rcN` (pytorch/pytorch RELEASE.md, "Drafting RCs" and
+"Release Candidate Storage": wheels at `/whl/test/`), each candidate's build replaces the
+previous one's files of the same name (`torch-2.1.0+cu118-cp310-cp310-win_amd64.whl` was
+2.1.0 RC1 on `/whl/test/cu118/`, facebookresearch/xformers#835; `torch-2.10.0+rocm7.1-...` on
+`/whl/test/rocm7.1/`), and promotion copies the last one to the stable indexes and PyPI
+unchanged (RELEASE.md, "Promoting RCs to Stable"). Only PyPI's lacking the version tells a
+candidate from a release. The PyPI stand-in holds each release of the `pypi` facts on every
+platform of its `pypi` map, built like the variant named there, without local version, and the
+Intel Mac's last release (not the companions: torchcodec, torchao), as
+PEP 503 HTML and, to a client asking for it, PEP 691 JSON with the releases' dates as upload
+times (PyPI's own JSON has them; the test channel, like the real indexes, has none).
+
 What the replica holds, all derived from `load_facts()`: for every release and every variant it
 lists, torch, torchvision and torchaudio (where the release has them) and the variant's triton
 packages (`Variant.triton_packages`), one wheel per Python minor of the release and platform of the
@@ -60,6 +80,7 @@ import gzip
 import hashlib
 import html
 import io
+import json
 import os
 import shutil
 import tarfile
@@ -77,10 +98,14 @@ from urllib.parse import quote
 
 from packaging.utils import canonicalize_name, parse_wheel_filename
 from packaging.version import Version
-from pytorch_facts import Facts, Release, Variant, load_facts
+from pytorch_facts import TORCH_FAMILY, Facts, Release, Variant, load_facts
 
 STAMP = ".replica-stamp"
 FILES = "files"
+TEST_CHANNEL = "test"
+PYPI_STAND_IN = "pypi"
+JSON_PAGE = "index.json"
+JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 TORCH_REQUIRES = (
@@ -227,17 +252,61 @@ def replica_dists(facts: Facts | None = None) -> dict[str, dict[str, dict[str, D
     return tree
 
 
-def build_replica(root: Path, facts: Facts | None = None, wheelhouse: Path | None = None) -> Path:
-    """Write the replica under `root` (reused as is when built from the same inputs)."""
+def pypi_dists(facts: Facts) -> dict[str, dict[str, Dist]]:
+    """The PyPI stand-in's wheels: project -> file name -> Dist (see the module docstring)."""
+    projects: dict[str, dict[str, Dist]] = {}
+    for release in facts.releases:
+        for name, build in release.pypi.items():
+            platform = facts.platforms[name]
+            tag = release.macos_arm64_tag if platform.os == "macos" else platform.wheel_tag
+            for dist in _release_dists(facts, release, facts.variants[build], "", [tag]):
+                if dist.project in TORCH_FAMILY:
+                    _add(projects, dist)
+    for platform in facts.platforms.values():
+        if platform.last_release:
+            for dist in _last_release_dists(platform.last_release, platform.wheel_tag):
+                _add(projects, dist)
+    return projects
+
+
+def pypi_upload_times(facts: Facts) -> dict[str, str]:
+    """File name -> the PyPI stand-in's PEP 700 upload time: a torch release's date, and for a
+    torchvision/torchaudio version the newest date of the releases it serves (torchaudio 2.11.1
+    reached PyPI with torch 2.15)."""
+    times: dict[str, str] = {}
+    for project, dists in pypi_dists(facts).items():
+        for filename, dist in dists.items():
+            dates = [r.date for r in facts.releases if r.package_version(project) == dist.version and r.date]
+            if dates:
+                times[filename] = f"{max(dates)}T12:00:00Z"
+    return times
+
+
+def build_replica(
+    root: Path,
+    facts: Facts | None = None,
+    wheelhouse: Path | None = None,
+    *,
+    test: Facts | None = None,
+    pypi: Facts | None = None,
+) -> Path:
+    """Write the replica under `root` (reused as is when built from the same inputs): the
+    stable indexes from `facts`, and where given the test channel from `test` and the PyPI
+    stand-in from `pypi`."""
     facts = facts or load_facts()
     root = Path(root)
-    stamp = _stamp(facts, wheelhouse)
+    stamp = _stamp(facts, wheelhouse, test, pypi)
     if _read_stamp(root) == stamp:
         return root
     root.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{root.name}-", dir=root.parent))
     try:
-        _write_tree(tmp, facts, wheelhouse)
+        tree = replica_dists(facts)
+        if pypi is not None:
+            tree[PYPI_STAND_IN] = pypi_dists(pypi)
+        _write_tree(tmp, tree, wheelhouse, {PYPI_STAND_IN: pypi_upload_times(pypi)} if pypi else {})
+        if test is not None:
+            _write_tree(tmp / TEST_CHANNEL, replica_dists(test), None)
         (tmp / STAMP).write_text(stamp, encoding="utf-8")
         if _read_stamp(root) != stamp:
             if root.exists():
@@ -299,6 +368,17 @@ class ReplicaServer:
 
 class _Handler(SimpleHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+
+    def translate_path(self, path: str) -> str:
+        """A project page asked for as PEP 691 JSON is its `index.json`, where there is one."""
+        translated = super().translate_path(path)
+        wanted = JSON_TYPE in (self.headers.get("Accept") or "")
+        if wanted and os.path.isdir(translated) and os.path.isfile(os.path.join(translated, JSON_PAGE)):
+            return os.path.join(translated, JSON_PAGE)
+        return translated
+
+    def guess_type(self, path: str | os.PathLike[str]) -> str:
+        return JSON_TYPE if str(path).endswith(JSON_PAGE) else super().guess_type(path)
 
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-cache")
@@ -473,12 +553,19 @@ def _lowest(versions: list[str] | tuple[str, ...]) -> str:
 # --- writing the tree --------------------------------------------------------------------
 
 
-def _write_tree(root: Path, facts: Facts, wheelhouse: Path | None) -> None:
+def _write_tree(
+    root: Path,
+    tree: dict[str, dict[str, dict[str, Dist]]],
+    wheelhouse: Path | None,
+    upload_times: dict[str, dict[str, str]] | None = None,
+) -> None:
+    """One channel: `root/<index>/<project>/` pages for `tree`, the files in `root/files`; the
+    indexes of `upload_times` also get PEP 691 JSON pages with those (PEP 700) upload times."""
     files = root / FILES
     files.mkdir(parents=True)
     pages: dict[str, dict[str, dict[str, Link]]] = {}
     links: dict[str, Link] = {}
-    for variant, projects in replica_dists(facts).items():
+    for variant, projects in tree.items():
         for project, dists in projects.items():
             for filename, dist in dists.items():
                 if filename not in links:
@@ -495,6 +582,8 @@ def _write_tree(root: Path, facts: Facts, wheelhouse: Path | None) -> None:
     for variant, projects in pages.items():
         for project, links in projects.items():
             _write_page(root / variant / project / "index.html", project, _links_html(links.values()))
+            if variant in (upload_times or {}):
+                _write_json_page(root / variant / project / JSON_PAGE, project, links.values(), upload_times[variant])
         _write_page(root / variant / "index.html", variant, [f'<a href="{p}/">{p}</a>' for p in sorted(projects)])
     _write_page(root / "index.html", "PyTorch index replica", [f'<a href="{v}/">{v}</a>' for v in sorted(pages)])
 
@@ -533,6 +622,20 @@ def _links_html(links: Iterable[Link]) -> list[str]:
     return lines
 
 
+def _write_json_page(path: Path, project: str, links: Iterable[Link], upload_times: dict[str, str]) -> None:
+    files = []
+    for link in sorted(links, key=lambda link: link.filename):
+        file = {"filename": link.filename, "url": f"../../{FILES}/{quote(link.filename)}"}
+        file.update(hashes={"sha256": link.sha256}, **{"requires-python": link.requires_python})
+        if link.metadata_sha256:
+            file["core-metadata"] = {"sha256": link.metadata_sha256}
+        if link.filename in upload_times:
+            file["upload-time"] = upload_times[link.filename]
+        files.append(file)
+    page = {"meta": {"api-version": "1.1"}, "name": project, "files": files}
+    path.write_text(json.dumps(page, indent=1) + "\n", encoding="utf-8")
+
+
 def _write_page(path: Path, title: str, lines: list[str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     body = "\n".join(lines)
@@ -544,10 +647,11 @@ def _write_page(path: Path, title: str, lines: list[str]) -> None:
     )
 
 
-def _stamp(facts: Facts, wheelhouse: Path | None) -> str:
-    """What the tree is built from: this module, the facts and the wheelhouse's wheels."""
+def _stamp(facts: Facts, wheelhouse: Path | None, *channels: Facts | None) -> str:
+    """What the tree is built from: this module, the facts (of each channel) and the wheelhouse's wheels."""
     digest = hashlib.sha256(Path(__file__).read_bytes())
-    digest.update(repr(facts).encode())
+    for read in (facts, *channels):
+        digest.update(repr(read).encode())
     for wheel in sorted(wheelhouse.glob("*.whl")) if wheelhouse else []:
         stat = wheel.stat()
         digest.update(f"{wheel.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode())

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import http.server
+import os
 import shutil
 import subprocess
 import sys
@@ -23,11 +24,13 @@ from pathlib import Path
 
 import pytest
 import tomlkit
-from index_replica import FILES, ReplicaServer, build_replica
+from facts_edits import next_release_channel
+from index_replica import FILES, PYPI_STAND_IN, ReplicaServer, build_replica
 from packaging.requirements import Requirement
 from packaging.version import Version
 from pytorch_facts import FACTS_FILE, load_facts, read_facts
 
+import tools.facts
 from tools import observations
 from tools.facts import main as facts_main
 from tools.simple_index import SimpleIndex, Unreachable
@@ -215,6 +218,128 @@ def test_an_unreachable_index_is_reported_not_a_difference(capsys: pytest.Captur
     output = capsys.readouterr().out
     assert lines_with(output, "unreachable") and not lines_with(output, "differs")
     assert facts_main(["check", "--only", "index", "--index-url", "http://127.0.0.1:9", "--require-reachable"]) == 3
+
+
+# --- the test channel and PyPI, against the replica (consistency) ----------------------------------
+
+
+@pytest.fixture(scope="module")
+def channels(tmp_path_factory: pytest.TempPathFactory):
+    """A replica whose stable indexes and PyPI stand-in hold today's facts and whose test channel
+    holds the synthetic next release (tests/facts_edits.py): (base URL, that release, its new
+    variant)."""
+    directory = tmp_path_factory.mktemp("channels")
+    test, next_release = next_release_channel(directory)
+    with ReplicaServer(build_replica(directory / "whl", test=test, pypi=FACTS)) as server:
+        yield server.base_url, test.newest, next_release.new_variant
+
+
+def one_pass(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
+    """`refresh` allowed a single pass over the registries."""
+    monkeypatch.setattr(tools.facts, "MAX_PASSES", 1)
+    return facts_main(["refresh", *args])
+
+
+def test_help_offers_the_test_channel() -> None:
+    for command in ("check", "refresh"):
+        # Wide enough that argparse wraps no line (it breaks at hyphens too).
+        command_line = [sys.executable, "-m", "tools.facts", command, "--help"]
+        result = subprocess.run(
+            command_line, cwd=REPO, capture_output=True, text=True, env={**os.environ, "COLUMNS": "400"}
+        )
+        assert result.returncode == 0
+        text = " ".join(result.stdout.split())
+        assert "--channel {stable,test}" in text
+        assert "test: the release-candidate channel <base>/test/<variant>/" in text, text
+
+
+def test_check_on_the_test_channel_reports_the_next_release(channels, facts_copy: Path) -> None:
+    base, candidate, new_variant = channels
+    result = run_tool("check", "--channel", "test", "--index-url", base, "--facts", str(facts_copy))
+    assert result.returncode == 1, result.stdout + result.stderr
+    differs = lines_with(result.stdout, "differs")
+    minor = candidate.minor
+    channel = "(PyTorch test channel)"
+    assert (
+        f"differs      torch {minor} release candidate {channel}: file says absent, registry says {candidate.torch}"
+        in (line.split(" [")[0] for line in differs)
+    ), differs
+    for variant in (v for v in candidate.variants if v in FACTS.variants):
+        assert any(
+            f"torch {minor}: {variant} builds {channel}: file says False, registry says True" in d for d in differs
+        )
+    assert any(f"{new_variant} index (not in the file) {channel}: file says none, registry says" in d for d in differs)
+    python = ", ".join(candidate.python)
+    assert any(
+        f"torch {minor}: Python minors on every platform {channel}: file says none, registry says {python}" in d
+        for d in differs
+    )
+    for package in ("torchvision", "torchaudio"):
+        version = candidate.package_version(package)
+        assert any(
+            f"torch {minor}: {package} release {channel}: file says absent, registry says {version}" in d
+            for d in differs
+        )
+    assert any(
+        f"torch {minor}: {v} triton version" in d and f"says {candidate.triton}" in d
+        for d in differs
+        for v in candidate.variants
+    )
+    sdk = next((v for v in candidate.variants if v in FACTS.variants and FACTS.variants[v].sdk), None)
+    if sdk:
+        label = f"confirmed    torch {minor}: {sdk} SDK requirement {channel}: {FACTS.variants[sdk].sdk.requirement()}"
+        assert label in result.stdout.replace("device-all,libraries", "libraries,device-all"), result.stdout
+    # Nothing of the stable releases is read there.
+    assert not [line for line in result.stdout.splitlines() if f"torch {FACTS.newest.minor}:" in line]
+
+
+def test_refresh_writes_the_candidate_whole_in_one_pass_and_never_offers_it(
+    channels, facts_copy: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base, candidate, new_variant = channels
+    original = facts_copy.read_text(encoding="utf-8")
+    assert one_pass(monkeypatch, "--channel", "test", "--index-url", base, "--facts", str(facts_copy)) == 0
+    refreshed = read_facts(facts_copy)
+    assert refreshed.releases == FACTS.releases and refreshed.torch_minors == FACTS.torch_minors
+    [written] = refreshed.candidates
+    assert written.candidate and written.minor == candidate.minor
+    expected = dataclasses.replace(
+        candidate,
+        variants=tuple(v for v in candidate.variants if v in FACTS.variants),  # the new one is the maintainer's
+        pypi=dict(FACTS.newest.pypi),
+        unconfirmed=("pypi", "date"),
+        candidate=True,
+    )
+    assert written == expected
+    text = facts_copy.read_text(encoding="utf-8")
+    assert [line for line in original.splitlines() if line.startswith("#")] == [
+        line for line in text.splitlines() if line.startswith("#")
+    ]
+    assert "test-channel = " in text and tomlkit.parse(text)["releases"][0]["source"] == ["test-channel"]
+    # A second pass finds nothing left to write; check then reports only the variant to add by hand.
+    capsys.readouterr()
+    assert one_pass(monkeypatch, "--channel", "test", "--index-url", base, "--facts", str(facts_copy)) == 0
+    assert capsys.readouterr().out.strip().endswith("0 facts updated in " + str(facts_copy))
+    result = run_tool("check", "--channel", "test", "--index-url", base, "--facts", str(facts_copy))
+    assert [line.split(":")[0] for line in lines_with(result.stdout, "differs")] == [
+        f"differs      {new_variant} index (not in the file) (PyTorch test channel)"
+    ], result.stdout
+
+
+def test_refresh_adds_a_release_pypi_has_whole_in_one_pass(
+    channels, facts_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 19: `refresh` wrote a skeleton for a minor PyPI has and filled it on later passes,
+    the index-only Python minors from a skeleton without Python minors (all of them)."""
+    base = channels[0]
+    edit(facts_copy, lambda document: document["releases"].remove(release_table(document, FACTS.newest)))
+    assert read_facts(facts_copy).newest != FACTS.newest
+    pypi = f"{base}/{PYPI_STAND_IN}"
+    assert one_pass(monkeypatch, "--pypi-url", pypi, "--index-url", base, "--facts", str(facts_copy)) == 0
+    added = read_facts(facts_copy).newest
+    # Everything PyPI and the index say, the variants' `unconfirmed` entries settled by the index.
+    assert added == dataclasses.replace(FACTS.newest, unconfirmed=())
+    assert tomlkit.parse(facts_copy.read_text(encoding="utf-8"))["releases"][0]["source"] == ["registry"]
 
 
 # --- the readers, on real strings and a real server -----------------------------------------------

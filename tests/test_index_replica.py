@@ -19,7 +19,16 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from index_replica import FILES, ReplicaServer, build_replica, replica_dists, replica_index_url
+from facts_edits import next_release_channel
+from index_replica import (
+    FILES,
+    PYPI_STAND_IN,
+    TEST_CHANNEL,
+    ReplicaServer,
+    build_replica,
+    replica_dists,
+    replica_index_url,
+)
 from packaging.metadata import Metadata
 from packaging.utils import canonicalize_name
 from packaging.version import Version
@@ -333,3 +342,38 @@ def _uv() -> str:
         if not found:
             pytest.skip("uv is not installed")
         return found
+
+
+def test_test_channel_serves_the_next_release_with_final_versions_apart_from_the_stable_indexes(
+    tmp_path: Path,
+) -> None:
+    """`<base>/test/<variant>/` holds the release candidate of the next torch minor, named as the
+    real channel names it (the final version, no `rc` suffix), and the stable indexes lack it."""
+    test, next_release = next_release_channel(tmp_path)
+    root = build_replica(tmp_path / "whl", test=test)
+    candidate = test.newest
+    assert Version(candidate.minor) > Version(NEWEST.minor)
+    for variant in candidate.variants:
+        page = (root / TEST_CHANNEL / variant / "torch" / "index.html").read_text(encoding="utf-8")
+        names = [unquote(match[1]) for match in LINK.finditer(page)]
+        versions = {Version(name.split("-")[1]) for name in names if "macosx" not in name}  # the cpu index's: PyPI's
+        assert versions == {Version(f"{candidate.torch}+{variant}")}, names
+        for name in (n for n in names if n.startswith(f"torch-{candidate.torch}")):
+            assert (root / TEST_CHANNEL / FILES / name).is_file() and not (root / FILES / name).exists()
+    assert next_release.new_variant not in FACTS.variants
+    assert not (root / next_release.new_variant).exists()
+    stable = (root / WIDE / "torch" / "index.html").read_text(encoding="utf-8")
+    assert candidate.torch not in stable
+
+
+def test_pypi_stand_in_serves_each_release_as_its_pypi_map_says(tmp_path: Path) -> None:
+    root = build_replica(tmp_path / "whl", pypi=FACTS)
+    names = [unquote(match[1]) for match in LINK.finditer((root / PYPI_STAND_IN / "torch" / "index.html").read_text())]
+    for platform, build in NEWEST.pypi.items():
+        tag = NEWEST.macos_arm64_tag if FACTS.platforms[platform].os == "macos" else FACTS.platforms[platform].wheel_tag
+        wheel = f"torch-{NEWEST.torch}-{TOP}-{TOP}-{tag}.whl"
+        assert wheel in names, wheel
+        metadata = (root / FILES / f"{wheel}.metadata").read_text()
+        cuda = FACTS.variants[build].cuda
+        assert (f"cuda-toolkit[cudart]=={cuda}.*" in metadata) == bool(cuda), (platform, metadata)
+    assert not any("+" in name for name in names)

@@ -10,20 +10,38 @@ tree's facts file, the released template keeping its own):
 - harsher, it also drops the oldest Python minor and the variant a default render uses today:
   the non-lock tests a facts change reaches pass (the facts in renders, the updates from the
   newest template release, the questionnaire, the uv configuration, and the render tests of
-  the new release's combinations).
+  the new release's combinations);
+- from its release candidate to a lock: the replica serves the next release on its test
+  channel, `refresh --channel test` writes it as a candidate the questions do not offer, a
+  maintainer adds the new variant's hand-kept facts, and once the replica's stable indexes and
+  PyPI stand-in publish it, `refresh` makes it the default release, which renders and locks.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
+import pytest
+import tomlkit
+import yaml
 from conftest import REPO_ROOT
-from facts_edits import add_next_release, default_variant, working_tree_facts
+from facts_edits import (
+    NEXT_RELEASE_FACTS,
+    add_next_release,
+    default_variant,
+    edit_file,
+    next_release_channel,
+    working_tree_facts,
+)
+from helpers import run_copier
+from index_replica import PYPI_STAND_IN, ReplicaServer, build_replica
 from pytorch_facts import FACTS_FILE_ENV, read_facts
 
 # The non-lock tests a facts change reaches (the update tests that only edit the template by
@@ -45,8 +63,8 @@ def synthetic_facts(tmp_path: Path, *, harsh: bool):
     return facts_file, add_next_release(facts_file, harsh=harsh)
 
 
-def run_tests(facts_file: Path, *args: str) -> str:
-    """pytest in a process of its own on `facts_file`; its output, once it has passed."""
+def run_tests(facts_file: Path, *args: str, least: int = 21) -> str:
+    """pytest in a process of its own on `facts_file`; its output, once `least` tests passed."""
     command = [sys.executable, "-m", "pytest", "-q", "-rA", "-n", "0", "-p", "no:cacheprovider", *args]
     env = {**os.environ, FACTS_FILE_ENV: str(facts_file)}
     env.pop("PYTEST_XDIST_WORKER", None)
@@ -54,7 +72,7 @@ def run_tests(facts_file: Path, *args: str) -> str:
     summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr
     assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-2000:]
     passed = re.search(r"(\d+) passed", summary)
-    assert passed and int(passed[1]) > 20, summary
+    assert passed and int(passed[1]) >= least, summary
     return result.stdout
 
 
@@ -95,3 +113,73 @@ def test_non_lock_tests_pass_unchanged_on_a_release_dropping_a_python_and_the_de
     # New defaults: the release's combinations with today's default variant dropped still render.
     default = default_variant(synthetic)
     assert passed(render, f"test_each_platform_gets_its_build[single-{default}-3os-t{release.minor}]")
+
+
+NAME = {"project_name": "Next Release"}
+
+
+def facts_tool(facts_file: Path, *args: str) -> str:
+    command = [sys.executable, "-m", "tools.facts", *args, "--facts", str(facts_file)]
+    result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_a_release_goes_from_its_candidate_to_a_lock_with_facts_changes_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    today = read_facts(working_tree_facts())
+    test, release = next_release_channel(tmp_path)
+    candidate = test.newest
+    facts_file = tmp_path / "pytorch_facts.toml"
+    shutil.copyfile(working_tree_facts(), facts_file)
+
+    # Before the release: the test channel has it, PyPI and the stable indexes do not.
+    with ReplicaServer(build_replica(tmp_path / "before", facts=today, test=test, pypi=today)) as server:
+        facts_tool(facts_file, "refresh", "--channel", "test", "--index-url", server.base_url)
+        [written] = read_facts(facts_file).candidates
+        assert written.minor == candidate.minor and release.new_variant not in written.variants
+        # The maintainer adds the variant the probes found, with its hand-kept facts; refresh lists it.
+        synthetic = tmp_path / NEXT_RELEASE_FACTS
+        new_variant = read_facts(synthetic).variants[release.new_variant]
+        edit_file(
+            facts_file,
+            lambda document: document["variants"].add(
+                release.new_variant, _variant_table(synthetic, release.new_variant)
+            ),
+        )
+        facts_tool(facts_file, "refresh", "--channel", "test", "--index-url", server.base_url)
+    facts = read_facts(facts_file)
+    assert facts.candidates[0].variants == candidate.variants and facts.variants[release.new_variant] == new_variant
+    assert facts.releases == today.releases
+    # Renders (copier's CLI, as users run it) read the refreshed facts.
+    monkeypatch.setenv(FACTS_FILE_ENV, str(facts_file))
+    status, output = run_copier({**NAME, "torch_min": candidate.minor}, tmp_path / "refused")
+    assert status != 0 and f"'{candidate.minor}' is not in" in output, output[-2000:]
+    assert not (tmp_path / "refused").exists()
+    assert run_copier(NAME, tmp_path / "before-release")[0] == 0
+    answers = yaml.safe_load((tmp_path / "before-release" / ".copier-answers.yml").read_text(encoding="utf-8"))
+    assert answers["torch_min"] == today.newest.minor
+
+    # Release day: PyPI and the stable indexes publish it as the test channel had it.
+    edit_file(synthetic, lambda document: document["releases"][0].update(date=date.today().isoformat()))
+    published = read_facts(synthetic)
+    with ReplicaServer(build_replica(tmp_path / "after", facts=published, pypi=published)) as server:
+        pypi = f"{server.base_url}/{PYPI_STAND_IN}"
+        facts_tool(facts_file, "refresh", "--index-url", server.base_url, "--pypi-url", pypi)
+    facts = read_facts(facts_file)
+    assert not facts.candidates
+    assert facts.newest == dataclasses.replace(published.newest, unconfirmed=())
+    assert run_copier(NAME, tmp_path / "after-release")[0] == 0
+    answers = yaml.safe_load((tmp_path / "after-release" / ".copier-answers.yml").read_text(encoding="utf-8"))
+    assert answers["torch_min"] == candidate.minor
+
+    # Its new variant renders and locks (against a replica built from the refreshed facts).
+    combination = f"single-{release.new_variant}-linux-t{candidate.minor}"
+    output = run_tests(facts_file, "tests/test_lock.py", "-k", combination, least=1)
+    assert passed(output, f"test_combination_locks_and_installs_the_right_build[{combination}]")
+
+
+def _variant_table(facts_file: Path, name: str):
+    """A variant's table as the file spells it (tomlkit), to copy into another facts file."""
+    return tomlkit.parse(facts_file.read_text(encoding="utf-8"))["variants"][name]

@@ -8,7 +8,13 @@ Two readers, one per registry:
 - `observe_index` reads the PyTorch index (`<base>/<variant>/<project>/`) for every known
   variant and probes of the next names: which torch releases each variant has, for which
   Python minors and platforms, the triton companion its torch requires, and whether
-  torchvision/torchaudio are there too.
+  torchvision/torchaudio are there too;
+- `observe_test_channel` reads the release-candidate channel (`<base>/test/<variant>/<project>/`)
+  the same way for the next torch minor, before PyPI has it.
+
+A torch minor the file lacks (PyPI's, or the test channel's next one) is observed against an
+empty release, filled in memory with what the registry says: `refresh` writes it whole in one
+pass.
 
 Each observation is a `Fact`: a path into the facts file, what the registry says (or why it
 could not be read) and the URL it was read from. Comparing and rewriting is `tools.facts`.
@@ -16,8 +22,9 @@ could not be read) and the URL it was read from. Comparing and rewriting is `too
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from packaging.markers import default_environment
@@ -30,7 +37,7 @@ from pytorch_facts import Facts, Release, Variant
 from tools.simple_index import SimpleIndex, Unreachable, WheelFile
 
 CUDA_RUNTIME = re.compile(r"nvidia-cuda-runtime(-cu\d+)?")
-PYPI, INDEX = "PyPI", "PyTorch index"
+PYPI, INDEX, TEST = "PyPI", "PyTorch index", "PyTorch test channel"
 # A row of a compatibility table in a package's description: | `0.16` | `>=2.11` | ...
 COMPATIBILITY_ROW = re.compile(r"^\|\s*`(\d+\.\d+(?:\.\d+)?)`\s*\|\s*`([^`]+)`\s*\|", re.MULTILINE)
 WINDOWS_MACHINES = {"win_amd64": "AMD64", "win_arm64": "ARM64"}
@@ -96,13 +103,9 @@ def observe_pypi(pypi: SimpleIndex, facts: Facts) -> Iterator[Fact]:
     except Unreachable as error:
         yield Fact("torch releases", PYPI, [r.torch for r in facts.releases], error, page)
         return
-    newest_patch: dict[str, Version] = {}
-    for version in sorted((v for v in torch if not v.is_prerelease and not v.local), reverse=True):
-        newest_patch.setdefault(f"{version.major}.{version.minor}", version)
-    oldest = min(Version(release.minor) for release in facts.releases)
-    for minor, version in newest_patch.items():
-        if Version(minor) >= oldest and facts.release(minor) is None:
-            yield Fact(f"torch {minor} release", PYPI, None, str(version), page, ("releases", minor))
+    newest_patch = _newest_patches(torch)
+    for release in published_releases(pypi, facts):
+        yield from _published_release(pypi, facts, release, torch[newest_patch[release.minor]], page)
     for release in facts.releases:
         version = newest_patch.get(release.minor)
         if version is None:
@@ -113,6 +116,61 @@ def observe_pypi(pypi: SimpleIndex, facts: Facts) -> Iterator[Fact]:
     for name in facts.companions:
         yield from _pypi_companion(pypi, facts, name)
     yield from _sdk_on_pypi(pypi, facts)
+
+
+def _newest_patches(torch: dict[Version, _Release]) -> dict[str, Version]:
+    newest_patch: dict[str, Version] = {}
+    for version in sorted((v for v in torch if not v.is_prerelease and not v.local), reverse=True):
+        newest_patch.setdefault(f"{version.major}.{version.minor}", version)
+    return newest_patch
+
+
+def published_releases(pypi: SimpleIndex, facts: Facts) -> list[Release]:
+    """The torch minors PyPI has that the file lacks or holds as a candidate: the candidate, or
+    an empty release, at PyPI's newest patch (none where PyPI cannot be read)."""
+    try:
+        torch = _releases(pypi, "torch")
+    except Unreachable:
+        return []
+    oldest = min(Version(release.minor) for release in facts.releases)
+    found = []
+    for minor, version in _newest_patches(torch).items():
+        if Version(minor) >= oldest and facts.release(minor) is None:
+            known = next((c for c in facts.candidates if c.minor == minor), None)
+            found.append(dataclasses.replace(known, torch=str(version)) if known else empty_release(str(version)))
+    return found
+
+
+def empty_release(torch: str, *, candidate: bool = False) -> Release:
+    return Release(torch, "", (), (), "", "", "", (), {}, "", (), candidate)
+
+
+def _published_release(pypi: SimpleIndex, facts: Facts, release: Release, torch: _Release, page: str) -> Iterator[Fact]:
+    """A minor PyPI has and the file lacks (added whole) or holds as a candidate (promoted: it
+    is offered from now on), with every PyPI fact of it."""
+    minor = release.minor
+    if release.candidate:
+        label = f"torch {minor}: release candidate"
+        yield Fact(label, PYPI, True, False, page, ("releases", minor, "candidate"), rewrite=False)
+    else:
+        yield Fact(f"torch {minor} release", PYPI, None, release.torch, page, ("releases", minor))
+    yield from _pypi_release(pypi, facts, release, torch, page)
+
+
+def filled(release: Release, found: Iterable[Fact]) -> Release:
+    """`release` with what the registries say about it (the facts of its own fields)."""
+    changes: dict[str, object] = {}
+    for fact in found:
+        path = fact.path or ()
+        if len(path) != 3 or path[:2] != ("releases", release.minor) or fact.status == "unreachable":
+            continue
+        name, value = path[2], fact.new_value
+        if name not in {f.name for f in dataclasses.fields(Release)} or value in (None, "") or name == "candidate":
+            continue
+        if fact.merge == "union":
+            value = [*changes.get(name, getattr(release, name)), *value]
+        changes[name] = tuple(dict.fromkeys(value)) if isinstance(value, list | tuple) else value
+    return dataclasses.replace(release, **changes)
 
 
 def _sdk_on_pypi(pypi: SimpleIndex, facts: Facts) -> Iterator[Fact]:
@@ -138,7 +196,16 @@ def _pypi_release(pypi: SimpleIndex, facts: Facts, release: Release, torch: _Rel
     path = ("releases", minor)
     yield Fact(f"torch {minor}: newest patch", PYPI, release.torch, str(torch.version), page, (*path, "torch"))
     uploaded = (torch.uploaded or "")[:10] or None
-    yield Fact(f"torch {minor}: release date", PYPI, release.date, uploaded, page, (*path, "date"), date_precision=True)
+    yield Fact(
+        f"torch {minor}: release date",
+        PYPI,
+        release.date,
+        uploaded,
+        page,
+        (*path, "date"),
+        date_precision=True,
+        settles=(minor, "date"),
+    )
     python = _python_minors(torch.wheels)
     yield Fact(f"torch {minor}: Python minors", PYPI, list(release.python), python, page, (*path, "python"))
     mac = sorted(
@@ -168,7 +235,8 @@ def _pypi_release(pypi: SimpleIndex, facts: Facts, release: Release, torch: _Rel
             return
         builds[name] = _build_of(requires)
         triton = triton or _pinned_version(requires, "triton")
-    yield Fact(f"torch {minor}: PyPI's build per platform", PYPI, dict(release.pypi), builds, page, (*path, "pypi"))
+    label = f"torch {minor}: PyPI's build per platform"
+    yield Fact(label, PYPI, dict(release.pypi), builds, page, (*path, "pypi"), settles=(minor, "pypi"))
     if triton:
         yield Fact(f"torch {minor}: triton version", PYPI, release.triton, triton, page, (*path, "triton"))
     for package in ("torchvision", "torchaudio"):
@@ -285,21 +353,150 @@ def _companion_release(pypi: SimpleIndex, package: str, torch: _Release) -> str:
 # --- the PyTorch index -----------------------------------------------------------------------
 
 
-def observe_index(base_url: str, facts: Facts) -> Iterator[Fact]:
+def observe_index(
+    base_url: str, facts: Facts, registry: str = INDEX, indexes: dict[str, SimpleIndex] | None = None
+) -> Iterator[Fact]:
     """Every index-side fact: variants per release, their Pythons, platforms and companions,
-    plus variants the probes find that the file lacks."""
-    base_url = base_url.rstrip("/")
+    plus variants the probes find that the file lacks (builds of the facts' releases or newer).
+    `indexes` keeps the pages read, per variant."""
+    indexes = {} if indexes is None else indexes
     for name in facts.variants:
-        yield from _observe_variant(SimpleIndex(f"{base_url}/{name}"), name, facts)
+        facts_of = _observe_variant(_index(indexes, base_url, name), name, facts)
+        yield from (dataclasses.replace(fact, registry=registry) for fact in facts_of)
+    oldest = min(Version(release.minor) for release in facts.releases)
     for name in candidate_variants(facts):
-        index = SimpleIndex(f"{base_url}/{name}")
+        index = _index(indexes, base_url, name)
         try:
             wheels = index.wheels("torch") or []
         except Unreachable:
             continue  # a probe: only what answers counts
-        found = sorted({str(w.version) for w in wheels if w.version.local}, key=Version)
+        found = sorted({str(w.version) for w in wheels if w.version.local and _minor(w.version) >= oldest}, key=Version)
         if found:
-            yield Fact(f"{name} index (not in the file)", INDEX, [], found, f"{index.base_url}/torch/")
+            yield Fact(f"{name} index (not in the file)", registry, [], found, f"{index.base_url}/torch/")
+
+
+def _index(indexes: dict[str, SimpleIndex], base_url: str, name: str) -> SimpleIndex:
+    if name not in indexes:
+        indexes[name] = SimpleIndex(f"{base_url.rstrip('/')}/{name}")
+    return indexes[name]
+
+
+def _minor(version: Version) -> Version:
+    return Version(f"{version.major}.{version.minor}")
+
+
+# --- the test channel ------------------------------------------------------------------------
+
+
+def observe_test_channel(base_url: str, facts: Facts) -> Iterator[Fact]:
+    """The next torch release on the test channel (`<base>/test/<variant>/`): the newest minor
+    above the file's newest release that a known or probed variant has, and every fact of it
+    the index shows (variants, Python minors, platforms, triton, SDK requirement, torchvision,
+    torchaudio, companions, macOS arm64 tag), against the file's candidate entry (an empty
+    one where the file has none). PyPI's build per platform and the date cannot be read there."""
+    base = f"{base_url.rstrip('/')}/test"
+    indexes: dict[str, SimpleIndex] = {}
+    newest = _minor(Version(facts.newest.torch))
+    builds: dict[str, list[WheelFile]] = {}
+    for name in [*facts.variants, *candidate_variants(facts)]:
+        index = _index(indexes, base, name)
+        try:
+            wheels = index.wheels("torch") or []
+        except Unreachable as error:
+            if name in facts.variants:
+                yield Fact(f"{name} test channel", TEST, "reachable", error, f"{index.base_url}/torch/")
+            continue  # a probe: only what answers counts
+        builds[name] = [w for w in wheels if _minor(w.version) > newest]
+    versions = {Version(w.version.public) for wheels in builds.values() for w in wheels}
+    if not versions:
+        known = ", ".join(c.torch for c in facts.candidates) or "none"
+        yield Fact("next torch release", TEST, known, "none", f"{base}/<variant>/torch/")
+        return
+    top = max(versions)
+    minor = f"{top.major}.{top.minor}"
+    torch = str(top)  # the newest patch of the newest minor
+    page = next(
+        f"{indexes[n].base_url}/torch/" for n, ws in builds.items() if any(w.version.public == torch for w in ws)
+    )
+    known = next((c for c in facts.candidates if c.minor == minor), None)
+    release = known or empty_release(torch, candidate=True)
+    if known:
+        yield Fact(f"torch {minor} release candidate", TEST, known.torch, torch, page, ("releases", minor, "torch"))
+    else:
+        # Written with the newest release's PyPI builds, unconfirmed until PyPI publishes.
+        rewrite = {"torch": torch, "candidate": True, "pypi": dict(facts.newest.pypi), "unconfirmed": ["pypi"]}
+        rewrite["source"] = ["test-channel"]
+        yield Fact(f"torch {minor} release candidate", TEST, None, torch, page, ("releases", minor), rewrite=rewrite)
+    release = dataclasses.replace(release, torch=torch)
+    first = list(_test_channel_release(facts, release, {n: indexes[n] for n in facts.variants if n in builds}))
+    yield from first
+    view = dataclasses.replace(facts, releases=(filled(release, first),), candidates=())
+    yield from observe_index(base, view, TEST, indexes)
+
+
+def _test_channel_release(facts: Facts, release: Release, indexes: dict[str, SimpleIndex]) -> Iterator[Fact]:
+    """The candidate's facts that the variant observation takes as given: its Python minors on
+    every platform (those all variants with non-Linux wheels share), torchvision and torchaudio
+    (the version whose torch requirement admits the build), the macOS arm64 tag (the cpu index's
+    wheels without local version)."""
+    minor, path = release.minor, ("releases", release.minor)
+    by_tag = {p.wheel_tag: platform for platform, p in facts.platforms.items() if not p.last_release}
+    everywhere: list[set[str]] = []
+    mac: set[str] = set()
+    for name, index in indexes.items():
+        built = [w for w in index.wheels("torch") or [] if w.version.public == release.torch]
+        if not built:
+            continue
+        wide = [w for w in built if w.version.local == name and not _linux_only(w, by_tag)]
+        if wide:
+            everywhere.append(set(_python_minors(wide)))
+        mac |= {t.platform for w in built if not w.version.local for t in w.tags if "macosx" in t.platform}
+        mac = {tag for tag in mac if tag.endswith("_arm64")}
+    if everywhere:
+        python = sorted(set.intersection(*everywhere), key=Version)
+        label = f"torch {minor}: Python minors on every platform"
+        yield Fact(
+            label,
+            TEST,
+            list(release.python),
+            python,
+            f"{next(iter(indexes.values())).base_url}/torch/",
+            (*path, "python"),
+        )
+    if mac:
+        tag = min(mac)
+        page = f"{indexes[next(iter(indexes))].base_url}/torch/"
+        yield Fact(
+            f"torch {minor}: macOS arm64 platform tag",
+            TEST,
+            release.macos_arm64_tag,
+            tag,
+            page,
+            (*path, "macos_arm64_tag"),
+        )
+    for package in ("torchvision", "torchaudio"):
+        for name, index in indexes.items():
+            page = f"{index.base_url}/{package}/"
+            try:
+                version = _serving(index, package, Version(f"{release.torch}+{name}"))
+            except Unreachable as error:
+                yield Fact(f"torch {minor}: {package} release", TEST, release.package_version(package), error, page)
+                break
+            if version:
+                label = f"torch {minor}: {package} release"
+                yield Fact(label, TEST, release.package_version(package), version, page, (*path, package))
+                break
+
+
+def _serving(index: SimpleIndex, package: str, torch: Version) -> str:
+    """The newest `package` release built for this torch build (its local version) whose torch
+    requirement admits it; "" when the index has none."""
+    releases = _releases(index, package)
+    for version in sorted((v for v in releases if v.local == torch.local), reverse=True):
+        requires = [r for r in _requires(index, releases[version].wheels[0]) if canonicalize_name(r.name) == "torch"]
+        if all(r.specifier.contains(torch, prereleases=True) for r in requires):
+            return version.public
+    return ""
 
 
 def _observe_variant(index: SimpleIndex, name: str, facts: Facts) -> Iterator[Fact]:
@@ -384,7 +581,9 @@ def _observe_variant(index: SimpleIndex, name: str, facts: Facts) -> Iterator[Fa
             wanted = release.package_version(package)
             if wanted:
                 yield _presence(index, package, wanted, name, release)
-    if variant.sdk and any(name in r.variants for r in facts.releases):
+    # A variant in use: listed by a release, or with builds of one (a release being added).
+    in_use = bool(seen) or any(name in r.variants for r in facts.releases)
+    if variant.sdk and in_use:
         sdk = variant.sdk.sdk
         # uv applies the index to direct dependencies only: the render wires each package of
         # the closure, so each must be on the index (the selector is an sdist).
@@ -395,7 +594,7 @@ def _observe_variant(index: SimpleIndex, name: str, facts: Facts) -> Iterator[Fa
                 found = error
             yield Fact(f"{package} on {name}", INDEX, True, found, f"{index.base_url}/{package}/")
     for companion in facts.companions.values():
-        if companion.on_index_of(variant) and any(name in r.variants for r in facts.releases):
+        if companion.on_index_of(variant) and in_use:
             page = f"{index.base_url}/{companion.name}/"
             try:
                 found: object = bool(index.wheels(companion.name))
