@@ -315,7 +315,9 @@ def _companion(name: str, data: dict) -> Companion:
 def load_facts(path: Path | None = None) -> Facts:
     """The facts of `path`, else of $TORCH_UV_FACTS_FILE (tests point it at synthetic facts), else
     of FACTS_FILE."""
-    return _load_facts(Path(path or os.environ.get(FACTS_FILE_ENV) or FACTS_FILE).resolve())
+    resolved = Path(path or os.environ.get(FACTS_FILE_ENV) or FACTS_FILE).resolve()
+    written = resolved.stat()
+    return _load_facts(resolved, written.st_mtime_ns, written.st_size)
 
 
 def read_facts(path: Path) -> Facts:
@@ -339,4 +341,8 @@ def read_facts(path: Path) -> Facts:
     )
 
 
-_load_facts = cache(read_facts)
+@cache
+def _load_facts(path: Path, mtime_ns: int, size: int) -> Facts:
+    """Parsed once per version of the file: a process that outlives a rewrite of it (the facts
+    tool's refresh, then a render in the same process) reads the new facts."""
+    return read_facts(path)
