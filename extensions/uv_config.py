@@ -242,6 +242,7 @@ class TorchConfig:
     companion_fallbacks: list[tuple[str, Variant]]
     builds: dict[tuple[str, str | None], Build]  # (platform, extra) -> what it installs
     intel_mac: dict | None
+    intel_mac_python_cap: str | None  # `python_version <` this on Intel Macs, when their torch stops earlier
     extension_plans: list[ExtensionPlan]  # compiled_extensions
     mirror: Mirror | None  # default_index_url
 
@@ -616,11 +617,15 @@ def _plan(answers: TorchAnswers, facts: Facts) -> TorchConfig:
     # with the bound there a Python cap in `environments` leaves the lock byte-identical.
     python_max = Version(answers.python_max)
     requires_python = f">={answers.python_min},<3.{python_max.minor + 1}"
+    # An Intel Mac whose last torch stops below python_max gets the Pythons below this only.
+    intel_mac_python_cap = None
+    if intel_mac and Version(intel_mac["python"][-1]) < python_max:
+        intel_mac_python_cap = f"3.{Version(intel_mac['python'][-1]).minor + 1}"
     environments, required = [], []
     for name in platforms:
         marker = facts.platforms[name].marker
-        if name == INTEL_MAC and Version(intel_mac["python"][-1]) < python_max:
-            marker += f" and python_version < '3.{Version(intel_mac['python'][-1]).minor + 1}'"
+        if name == INTEL_MAC and intel_mac_python_cap:
+            marker += f" and python_version < '{intel_mac_python_cap}'"
         environments.append(marker)
         required.append(marker)
 
@@ -651,6 +656,7 @@ def _plan(answers: TorchAnswers, facts: Facts) -> TorchConfig:
         companion_fallbacks=companion_fallbacks,
         builds=builds,
         intel_mac=intel_mac,
+        intel_mac_python_cap=intel_mac_python_cap,
         extension_plans=extension_plans,
         mirror=Mirror(MIRROR_INDEX_NAME, answers.default_index_url) if answers.default_index_url else None,
     )
