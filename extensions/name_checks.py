@@ -59,6 +59,11 @@ BUILTIN_NAMES = {name for name in dir(builtins) if not name.startswith("_")} - {
 }
 
 
+def module_name(distribution: str) -> str:
+    """The import name uv_build (and the member task) derive from a distribution name."""
+    return distribution.lower().replace("-", "_").replace(".", "_")
+
+
 def project_name(answer: str) -> str:
     return "" if (answer or "").strip() else "project_name: give the project a name"
 
@@ -156,7 +161,7 @@ def workspace_members(answer, answers: dict) -> str:
         if answers.get("layout") == "workspace" and normalised == canonicalize_name(answers.get("project_slug", "")):
             return f"workspace_members: {name!r} is the root project's name: choose another member name"
         seen.add(normalised)
-        problem = _import_problem(normalised.replace("-", "_").replace(".", "_"), "workspace_members")
+        problem = _import_problem(module_name(normalised), "workspace_members")
         if problem:
             return f"{problem} (the import name of member {name!r}): choose another member name"
     return ""

@@ -15,11 +15,8 @@ from pathlib import Path
 import yaml
 from escaping import FILTERS
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from name_checks import module_name
 from tool_versions import TOOLS
-
-
-def import_name(member: str) -> str:
-    return member.lower().replace("-", "_").replace(".", "_")
 
 
 def render_member(template_dir: Path, project_dir: Path, member: str, answers: dict) -> bool:
@@ -32,7 +29,7 @@ def render_member(template_dir: Path, project_dir: Path, member: str, answers: d
     )
     environment.filters.update(FILTERS)
     environment.globals["tools"] = TOOLS
-    context = {**answers, "member": member, "member_package": import_name(member)}
+    context = {**answers, "member": member, "member_package": module_name(member)}
     for source in sorted(template_dir.rglob("*.jinja")):
         relative = source.relative_to(template_dir).as_posix()
         destination = target / environment.from_string(relative.removesuffix(".jinja")).render(context)
