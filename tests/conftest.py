@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 import uv_runner
 from helpers import REPO_ROOT, TEMPLATE_SNAPSHOT
+from interpreters import interpreter_for
+from pytorch_facts import load_facts
 from template_versions import commit_all, isolated_git_env, replace_once, snapshot_template
 
 
@@ -303,8 +305,6 @@ def pytorch_index(request: pytest.FixtureRequest, replica_root: Path):
 def _reachable_live_index() -> str:
     import urllib.request
 
-    from pytorch_facts import load_facts
-
     live = load_facts().default_index_url
     try:
         urllib.request.urlopen(f"{live}/cpu/torch/", timeout=10).close()
@@ -347,9 +347,6 @@ def broken_template(tmp_path: Path, isolated_git: None):
 @pytest.fixture
 def python() -> Path:
     """An interpreter for the newest torch release's whole Python range (skips without one)."""
-    from interpreters import interpreter_for
-    from pytorch_facts import load_facts
-
     newest = load_facts().newest
     executable = interpreter_for(newest.python[0], newest.python[-1])
     if executable is None:

@@ -118,6 +118,14 @@ def verify_lock(project: Path, answers: dict, index_base: str, python: Path) -> 
     return checks
 
 
+def locks_expected_torch(project: Path, answers: dict) -> bool:
+    """Whether uv.lock's torch is the release the facts expect (or an Intel Mac's last one)."""
+    last_releases = [FACTS.platforms[p].last_release for p in answers["platforms"]]
+    allowed = {expected_release(answers, FACTS), *(last["torch"] for last in last_releases if last)}
+    torches = [Version(p["version"]).base_version for p in locked_packages(project) if p["name"] == "torch"]
+    return bool(torches) and set(torches) <= allowed
+
+
 def supported_python(url: str, answers: dict) -> bool:
     """Whether a locked wheel can serve a Python of the project's range (the bounded
     requires-python keeps the others out of the lock): a CPython-specific tag (`cp312`,
@@ -148,7 +156,7 @@ def test_combination_locks_and_installs_the_right_build(
     # render cache's projects stay as rendered.
     project = tmp_path / "project"
     shutil.copytree(render({**combo.answers, "pytorch_index_url": pytorch_index}), project, symlinks=True)
-    lock(project, python)
+    lock(project, python, expected=lambda locked: locks_expected_torch(locked, combo.answers))
     record_property("count:combinations locked", 1)
     checks = verify_lock(project, combo.answers, pytorch_index, python)
     record_property("count:per-platform verifications", checks)
