@@ -214,7 +214,11 @@ def python_for(answers: dict) -> Path:
 
 def params():
     for name in RENDERS:
-        marks = [] if name in DEFAULT_SUITE else [pytest.mark.slow]
+        # One xdist group per render: the tests using its docs run share one run (the fixture
+        # is per worker, so tests of one render on two workers ran its commands twice).
+        marks = [pytest.mark.xdist_group(f"docs-{name}")]
+        if name not in DEFAULT_SUITE:
+            marks.append(pytest.mark.slow)
         yield pytest.param(name, id=name, marks=marks)
 
 
