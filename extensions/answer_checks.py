@@ -37,6 +37,7 @@ import unicodedata
 from urllib.parse import quote, urlsplit
 
 import compiled_extensions
+import licenses
 import yaml
 from packaging.utils import canonicalize_name
 from packaging.version import Version
@@ -661,6 +662,7 @@ QUESTION_CHECKS = {
     "project_slug": lambda answer, answers: distribution_name(answer, "project_slug"),
     "package_name": lambda answer, answers: import_name(answer),
     "author_email": lambda answer, answers: author_email(answer),
+    "license": lambda answer, answers: licenses.license_problem(answer),
     "workspace_members": workspace_members,
     "python_max": lambda answer, answers: python_range(answers),
     "platforms": lambda answer, answers: platforms(answers),

@@ -27,6 +27,7 @@ for _sibling in HERE.glob("*.py"):
 sys.path.insert(0, str(HERE))
 
 import answer_checks  # noqa: E402
+import licenses  # noqa: E402
 from compiled_extensions import load_extensions  # noqa: E402
 from escaping import FILTERS  # noqa: E402
 from pytorch_facts import load_facts  # noqa: E402
@@ -234,4 +235,5 @@ class TorchUvExtension(Extension):
             suggested_data=suggested_data,
             machine_local_source=machine_local_source,
             answer_checks=answer_checks,
+            licenses=licenses,
         )

@@ -4,12 +4,28 @@ to run outside uv, the licence, the ignored files and the type checker.
 - the README's `docker build`/`docker run` commands are ones the docs run
   (tests/test_generated_docs.py) recognises as needing a Docker daemon, so it names and counts
   them as skipped instead of failing or silently passing over them;
+- `license`: an SPDX expression lands as PEP 639's `license` in every [project] table (the root,
+  pin-pytorch, each member), validate-pyproject accepts it; MIT, Apache-2.0 and BSD-3-Clause get
+  their full text in LICENSE with the author and the year (shipped in the wheel), any other
+  expression no invented text and a README line saying to add it, the proprietary default none;
+  an invalid or non-canonical expression is refused through the CLI, naming the answer, before
+  anything is written;
 """
 
 from __future__ import annotations
 
+import datetime
+import tomllib
+from pathlib import Path
+
 import pytest
+from licenses import PROPRIETARY, TEXTS
+from test_bad_answers import copier_env as copier_env  # noqa: F401 (a fixture)
+from test_bad_answers import last_line, run_copier
 from test_generated_docs import shell_commands, skip_reason
+from validators import pyproject_errors
+
+TEMPLATE = Path(__file__).resolve().parents[1] / "template"
 
 
 @pytest.mark.parametrize(
@@ -23,3 +39,72 @@ def test_readme_docker_commands_are_skipped_by_name_in_the_docs_run(render, answ
     docker = [command for command in commands if "docker " in command]
     assert docker and any(c.startswith("docker build") for c in docker), commands
     assert {skip_reason(command) for command in docker} == {"docker: no daemon here"}, docker
+
+
+# --- license --------------------------------------------------------------------------------
+
+
+def project_tables(project: Path) -> dict[str, dict]:
+    """Every pyproject.toml's [project] table, by path."""
+    tables = {}
+    for path in sorted(project.rglob("pyproject.toml")):
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        if "project" in data:
+            tables[path.relative_to(project).as_posix()] = data["project"]
+    return tables
+
+
+@pytest.mark.parametrize("layout", ["project", "workspace", "virtual-workspace"])
+@pytest.mark.parametrize("license", [*TEXTS, "MIT OR Apache-2.0", "LicenseRef-Custom", PROPRIETARY])
+def test_license_answer_lands_in_every_project_table_and_license_file(render, layout: str, license: str) -> None:
+    answers = {"license": license, "layout": layout, "workspace_members": ["core"], "author_name": "Ada Lovelace"}
+    project = render({**answers, "ci": "none", "docker": False, "pre_commit": False})
+
+    tables = project_tables(project)
+    expected = {"project": {"pyproject.toml"}, "workspace": {"pyproject.toml", "packages/core/pyproject.toml"}}
+    expected["virtual-workspace"] = {"packages/pin-pytorch/pyproject.toml", "packages/core/pyproject.toml"}
+    assert set(tables) == expected[layout]
+    assert {table["license"] for table in tables.values()} == {license}, tables
+    assert not (errors := pyproject_errors(*(project / path for path in tables))), errors
+
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## License\n", 1)[1]
+    if license in TEXTS:
+        text = (project / "LICENSE").read_text(encoding="utf-8")
+        shipped = (TEMPLATE / "_licenses" / f"{license}.jinja").read_text(encoding="utf-8")
+        year = datetime.date.today().year
+        assert text == shipped.replace("{{ year }}", str(year)).replace("{{ holder }}", "Ada Lovelace")
+        assert f"Copyright (c) {year}" in text or f"Copyright {year} Ada Lovelace" in text
+        assert "see `LICENSE`" in section
+        root = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+        assert root.get("project", {}).get("license-files", ["LICENSE"]) == ["LICENSE"]
+    else:
+        assert not (project / "LICENSE").exists()
+        assert "no licence is granted" in section if license == PROPRIETARY else "add the\nlicence text" in section
+    assert "license-files" not in (project / "pyproject.toml").read_text(encoding="utf-8") or license in TEXTS
+
+
+def test_license_without_author_names_the_projects_authors(render) -> None:
+    project = render({"license": "BSD-3-Clause", "author_name": "", "ci": "none"})
+    assert f"Copyright (c) {datetime.date.today().year}, The My Torch Project authors\n" in (
+        project / "LICENSE"
+    ).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("license", "expected"),
+    [
+        ("MIT AND", "license: 'MIT AND' is not an SPDX licence expression"),
+        ("Not A Licence", "license: 'Not A Licence' is not an SPDX licence expression"),
+        ("", "license: '' is not an SPDX licence expression"),
+        ("apache-2.0", "license: write 'apache-2.0' as 'Apache-2.0'"),
+    ],
+    ids=["dangling-operator", "unknown-id", "empty", "not-canonical"],
+)
+def test_bad_license_is_refused_before_writing(license: str, expected: str, tmp_path: Path, copier_env) -> None:
+    destination = tmp_path / "project"
+    code, output = run_copier({"license": license}, destination, copier_env)
+    assert code != 0, output
+    assert expected in last_line(output), output
+    assert not destination.exists()
+
