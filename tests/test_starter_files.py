@@ -10,11 +10,16 @@ to run outside uv, the licence, the ignored files and the type checker.
   expression no invented text and a README line saying to add it, the proprietary default none;
   an invalid or non-canonical expression is refused through the CLI, naming the answer, before
   anything is written;
+- `.gitignore` keeps `.env` files, the root `data/` and `checkpoints/` folders, weights and
+  experiment logs out of git (git check-ignore decides), and nothing the template renders nor
+  a package's own `data` module;
 """
 
 from __future__ import annotations
 
 import datetime
+import shutil
+import subprocess
 import tomllib
 from pathlib import Path
 
@@ -108,3 +113,37 @@ def test_bad_license_is_refused_before_writing(license: str, expected: str, tmp_
     assert expected in last_line(output), output
     assert not destination.exists()
 
+
+# --- .gitignore -----------------------------------------------------------------------------
+
+
+def test_gitignore_keeps_secrets_data_and_checkpoints_out_but_not_the_code(render, tmp_path: Path) -> None:
+    """git itself decides, in a repository holding the rendered project and files it must ignore."""
+    project = render({"layout": "workspace", "workspace_members": ["core"], "ci": "none"})
+    repo = tmp_path / "repo"
+    shutil.copytree(project, repo)
+    ignored = [
+        ".env",
+        ".env.local",
+        "data/train.csv",
+        "checkpoints/epoch=3.ckpt",
+        "model.safetensors",
+        "export/model.onnx",
+        "weights.pt",
+        "runs/exp1/events.out",
+        "wandb/run-1/log",
+        "lightning_logs/v0/x",
+    ]
+    kept = ["src/my_torch_project/data/__init__.py", "packages/core/src/core/data.py", ".env.example"]
+    for name in ignored + kept:
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text("x\n")
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    check = subprocess.run(
+        ["git", "check-ignore", "--no-index", *ignored, *kept], cwd=repo, capture_output=True, text=True
+    )
+    assert set(check.stdout.split()) == set(ignored), check.stdout
+    # Nothing the template renders is ignored.
+    rendered = [p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file()]
+    check = subprocess.run(["git", "check-ignore", "--no-index", *rendered], cwd=repo, capture_output=True, text=True)
+    assert check.stdout == "", check.stdout
