@@ -13,22 +13,30 @@ to run outside uv, the licence, the ignored files and the type checker.
 - `.gitignore` keeps `.env` files, the root `data/` and `checkpoints/` folders, weights and
   experiment logs out of git (git check-ignore decides), and nothing the template renders nor
   a package's own `data` module;
+- (marker `slow`) type checking: the rendered code passes `ty check` (the dev group's checker,
+  the one CI runs) against a real CPU torch from the wheelhouse, in every layout.
 """
 
 from __future__ import annotations
 
 import datetime
+import os
 import shutil
 import subprocess
 import tomllib
 from pathlib import Path
 
 import pytest
+from interpreters import interpreters
 from licenses import PROPRIETARY, TEXTS
+from pytorch_facts import load_facts
 from test_bad_answers import copier_env as copier_env  # noqa: F401 (a fixture)
 from test_bad_answers import last_line, run_copier
 from test_generated_docs import shell_commands, skip_reason
+from tool_versions import TOOLS
+from uv_runner import UV
 from validators import pyproject_errors
+from wheelhouse import real_cpu_torch
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "template"
 
@@ -147,3 +155,55 @@ def test_gitignore_keeps_secrets_data_and_checkpoints_out_but_not_the_code(rende
     rendered = [p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file()]
     check = subprocess.run(["git", "check-ignore", "--no-index", *rendered], cwd=repo, capture_output=True, text=True)
     assert check.stdout == "", check.stdout
+
+
+# --- type checking --------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {"accelerator_strategy": "single", "accelerator": "cpu"},
+        {"accelerator_strategy": "extras", "layout": "workspace", "workspace_members": ["core"]},
+        {"accelerator_strategy": "per-platform", "layout": "virtual-workspace", "workspace_members": ["core"]},
+    ],
+    ids=["single-project", "extras-workspace", "perplatform-virtual-workspace"],
+)
+def test_rendered_code_passes_the_type_checker(render, answers: dict, tmp_path: Path) -> None:
+    """ty, as CI runs it (`uv run --no-sync ty check`), on an environment holding a real torch:
+    its types are what the generated code is checked against (a stand-in torch has none)."""
+    wheel, why_not = real_cpu_torch()
+    if wheel is None:
+        pytest.skip(why_not)
+    release = next((r for r in load_facts().releases if r.minor == wheel.torch_min), None)
+    python = interpreters().get(wheel.python)
+    if release is None or python is None:
+        pytest.skip(f"{wheel.path.name}: no torch {wheel.torch_min} in the facts or no Python {wheel.python} here")
+    project = render({**answers, "torch_min": wheel.torch_min, "python_min": wheel.python, "ci": "github"})
+    packages = [Path(path).parent for path in project_tables(project)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "UV_PROJECT"))}
+    venv = tmp_path / "venv"
+
+    def uv(*args: str) -> None:
+        done = subprocess.run([*UV, *args], cwd=project, env=env, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+    uv("venv", "--quiet", "--python", str(python), str(venv))
+    requirements = [str(wheel.path), f"pytest{TOOLS['pytest']}", f"ty{TOOLS['ty']}"]
+    uv("pip", "install", "--quiet", "--python", str(venv), *requirements)
+    editable = [argument for package in packages for argument in ("-e", str(project / package))]
+    uv("pip", "install", "--quiet", "--no-deps", "--python", str(venv), *editable)
+
+    ty = subprocess.run(
+        [str(venv / "bin" / "ty"), "check", "--python", str(venv), "--output-format", "concise"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert ty.returncode == 0, ty.stdout + ty.stderr
+    assert "All checks passed!" in ty.stdout + ty.stderr
+    # CI runs the same command, after installing the project.
+    workflow = (project / ".github/workflows/ci.yml").read_text(encoding="utf-8")
+    assert "run: uv run --no-sync ty check" in workflow
