@@ -36,6 +36,7 @@ sys.path.insert(0, str(REPO / "extensions"))
 
 from pytorch_facts import FACTS_FILE, Facts, read_facts  # noqa: E402
 
+from tools import tool_releases  # noqa: E402
 from tools.observations import Fact, observe_index, observe_pypi  # noqa: E402
 from tools.simple_index import SimpleIndex  # noqa: E402
 
@@ -210,15 +211,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--pypi-url", help="PyPI's simple API (default: the address pip uses)")
     parser.add_argument("--only", choices=["pypi", "index"], help="read one registry only")
     parser.add_argument("--require-reachable", action="store_true", help="check: exit 3 when a registry cannot be read")
+    parser.add_argument("--tool-versions", type=Path, default=tool_releases.TOOL_VERSIONS, help="tool_versions.py")
     args = parser.parse_args(argv)
     facts = read_facts(args.facts)
     index_url = (args.index_url or facts.default_index_url).rstrip("/")
+    # The tools generated projects pin, against PyPI (tools/tool_releases.py).
+    pypi = SimpleIndex(args.pypi_url or pypi_simple_url()) if args.only != "index" else None
     if args.command == "check":
-        return check(facts, observe(facts, index_url, args.pypi_url, args.only), args.require_reachable)
+        tools = tool_releases.observe(pypi, args.tool_versions) if pypi else []
+        return check(facts, observe(facts, index_url, args.pypi_url, args.only) + tools, args.require_reachable)
     changed = refresh(args.facts, index_url, args.pypi_url, args.only)
+    changed += tool_releases.refresh(pypi, args.tool_versions) if pypi else []
     for fact in changed:
         print(f"updated  {fact.label} ({fact.registry}): {_show(fact.expected)} -> {_show(fact.new_value)}")
-    print(f"{len(changed)} facts updated in {args.facts}")
+    print(f"{len(changed)} facts updated in {args.facts}{f' and {args.tool_versions}' if pypi else ''}")
     return 0
 
 
