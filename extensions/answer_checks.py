@@ -395,6 +395,3 @@ def docker(answer: bool, answers: dict, facts: Facts | None = None) -> str:
             "docker=false"
         )
     return ""
-
-
-# --- Workspace ------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ for _sibling in HERE.glob("*.py"):
 sys.path.insert(0, str(HERE))
 
 import answer_checks  # noqa: E402
+import licenses  # noqa: E402
 import name_checks  # noqa: E402
 import question_checks  # noqa: E402
 import readme_suggestions  # noqa: E402
@@ -230,4 +231,5 @@ class TorchUvExtension(Extension):
             suggested_data=suggested_data,
             machine_local_source=machine_local_source,
             name_checks=name_checks,
+            licenses=licenses,
         )

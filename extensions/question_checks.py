@@ -5,6 +5,7 @@ accelerators), name_checks and url_checks."""
 
 from __future__ import annotations
 
+import licenses
 from answer_checks import (
     accelerators,
     docker,
@@ -37,6 +38,7 @@ QUESTION_CHECKS = {
     "project_slug": lambda answer, answers: distribution_name(answer, "project_slug"),
     "package_name": lambda answer, answers: import_name(answer),
     "author_email": lambda answer, answers: author_email(answer),
+    "license": lambda answer, answers: licenses.license_problem(answer),
     "workspace_members": workspace_members,
     "python_max": lambda answer, answers: python_range(answers),
     "platforms": lambda answer, answers: platforms(answers),

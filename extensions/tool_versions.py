@@ -36,4 +36,7 @@ TOOLS = {
     # The dev dependency group.
     "pytest": ">=8",
     "ruff": ">=0.8",
+    # The type checker. `uv check` (uv 0.13.9) runs ty as well, but downloads it from GitHub at
+    # run time, outside uv.lock; from the dev group, uv.lock pins it for CI and the editor alike.
+    "ty": ">=1.0",
 }

@@ -19,6 +19,7 @@ from compiled_extensions import CompiledExtension, ExtensionPlan, plan_extension
 from packaging.version import Version
 from pytorch_facts import Facts, Platform, Release, Variant, VariantSdk, load_facts
 from strategy import PYPI_BUILD, Strategy
+from tool_versions import TOOLS
 
 INTEL_MAC = "macos-x86_64"
 # The [[tool.uv.index]] name of the default_index_url answer (UV_INDEX_MIRROR_USERNAME, ...).
@@ -216,6 +217,53 @@ class Build:
 
 
 @dataclass(frozen=True)
+class DockerBuild:
+    """What the Dockerfile builds for one Linux build: its two stages' images and how to build and
+    run it. torch's Linux wheels bring CUDA, cuDNN and ROCm (nvidia-*, rocm wheels), so a slim
+    Debian runs them; Intel's GPU driver (Level Zero, OpenCL) is no wheel and Debian has none, so
+    XPU builds run on Intel's image. A build stage that compiles an extension is the toolkit's
+    -devel image (nvcc)."""
+
+    build: Build
+    compiles: bool  # a compiled extension (compiled_extensions) builds in the container
+
+    @property
+    def extra(self) -> str | None:
+        return self.build.extra
+
+    @property
+    def build_image(self) -> str:
+        if self.compiles:
+            return self.build.docker_image.replace("-runtime-", "-devel-")
+        return f"ghcr.io/astral-sh/uv:{TOOLS['uv']}-{TOOLS['debian']}-slim"
+
+    @property
+    def runtime_image(self) -> str:
+        return self.build.docker_image if self.build.kind == "xpu" else f"debian:{TOOLS['debian']}-slim"
+
+    def build_args(self, default: DockerBuild) -> list[str]:
+        """The `--build-arg`s that pick this build: the extra, and the images that differ from
+        the Dockerfile's defaults (`default`'s)."""
+        if self.extra is None:
+            return []
+        args = [f"ACCELERATOR={self.extra}"]
+        if self.build_image != default.build_image:
+            args.append(f"BUILD_IMAGE={self.build_image}")
+        if self.runtime_image != default.runtime_image:
+            args.append(f"RUNTIME_IMAGE={self.runtime_image}")
+        return [f"--build-arg {arg}" for arg in args]
+
+    def tag(self, name: str) -> str:
+        return f"{name}:{self.extra}" if self.extra else name
+
+    def docker_build(self, name: str, default: DockerBuild) -> str:
+        return " ".join(["docker build", *self.build_args(default), "-t", self.tag(name), "."])
+
+    def docker_run(self, name: str) -> str:
+        return f"{self.build.docker_run} {self.tag(name)}"
+
+
+@dataclass(frozen=True)
 class TorchConfig:
     """The plan of one render: built once per answer set (`build_config`) and never changed."""
 
@@ -305,9 +353,13 @@ class TorchConfig:
         return self.build(self.linux, self.ci_extra) if self.linux else None
 
     @property
-    def docker_builds(self) -> list[Build]:
+    def docker_builds(self) -> list[DockerBuild]:
         """What the container installs on `linux`: one build per extra (the default first)."""
-        return [self.build(self.linux, extra) for extra in self.extra_names] if self.linux else []
+        if not self.linux:
+            return []
+        compiling = {plan.extra for plan in self.extension_plans if self.linux in plan.platforms}
+        builds = [self.build(self.linux, extra) for extra in self.extra_names]
+        return [DockerBuild(build, build.extra in compiling) for build in builds]
 
     @property
     def project_builds(self) -> list[str]:

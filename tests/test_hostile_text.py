@@ -3,9 +3,10 @@ the parsers of each file type).
 
 project_name, description and the author are rendered with quotes, backslashes, `\"\"\"`,
 Jinja delimiters, Markdown syntax and non-ASCII text, ending in a quote or a backslash, in
-every layout and every accelerator strategy, with every optional file. Every rendered
-`*.toml` must parse with tomllib and give the text back unchanged, every `*.yml`/`*.yaml`
-with PyYAML, every `*.py` with ast and ruff.
+every layout and every accelerator strategy, with every optional file and a licence with its
+text. Every rendered `*.toml` must parse with tomllib and give the text back unchanged (and
+every pyproject.toml pass validate-pyproject), every `*.yml`/`*.yaml` with PyYAML, every `*.py`
+with ast and ruff, and LICENSE must name the author.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from validators import pyproject_errors
 
 HOSTILE = [
     {
@@ -26,12 +28,14 @@ HOSTILE = [
         "description": 'Says "hi" \\n \'\'\' """ {{ y }} {%- raw %} [link](x) <b> | `code` ends in \\',
         "author_name": 'Zoë "Z" O\'Brien \\',
         "author_email": 'z"o\\@example.org',
+        "license": "MIT",
     },
     {
         "project_name": "Trailing backslash {{ x }} \\",
         "description": '1. a list? # and a "quote"',
         "author_name": 'Ends in a quote"',
         "author_email": "",
+        "license": "Apache-2.0",
     },
 ]
 LAYOUTS = ["project", "workspace", "virtual-workspace"]
@@ -89,3 +93,10 @@ def test_free_text_renders_valid_files(render, layout: str, strategy: str, text:
         package = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))["package_name"]
         init = (project / "src" / package / "__init__.py").read_text(encoding="utf-8")
         assert ast.get_docstring(ast.parse(init)) == text["description"]
+    # The licence names the author on its copyright line, and every [project] table the licence;
+    # validate-pyproject accepts the files (PEP 621 metadata, PEP 639's licence expression).
+    holder = " ".join(text["author_name"].split())
+    assert f" {holder}\n" in (project / "LICENSE").read_text(encoding="utf-8")
+    tables = {path: data["project"] for path, data in tomls.items() if "project" in data}
+    assert {table["license"] for table in tables.values()} == {text["license"]}, tables
+    assert not (errors := pyproject_errors(*(project / path for path in tables))), errors

@@ -53,6 +53,13 @@ CONFLICTED = (
     "a = 1\n<<<<<<< before updating\nb = 1\n||||||| last update\nb = 0\n=======\nb = 2\n>>>>>>> after updating\n"
 )
 CLEAN = "title\n=====\n\nx = '<<<<<<< not at line start'\n  =======\n"
+# What `docker run` needs for each kind of build (uv_config.DOCKER_DEVICES, spelled out).
+DOCKER_FLAGS = {
+    "cpu": "",
+    "cuda": "--gpus all",
+    "rocm": "--device=/dev/kfd --device=/dev/dri --group-add video",
+    "xpu": "--device=/dev/dri",
+}
 GPU_PACKAGE = re.compile(r"^(nvidia-|cuda-|triton|pytorch-triton|intel-)")
 
 
@@ -157,6 +164,12 @@ def test_optional_files_follow_the_answers(render, ci: str, docker: bool, pre_co
         if not (project / name).is_file():
             continue
         assert not text_problems(name, (project / name).read_text(encoding="utf-8"))
+    # The generated README says how to use each of them, and nothing about the missing ones.
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    assert ("uvx pre-commit install" in readme) == pre_commit
+    assert ("docker build" in readme and "docker run" in readme) == docker
+    assert ("Dependabot" in readme) == (ci == "github") and ("renovate.json" in readme) == (ci == "gitlab")
+    assert ("uv audit --locked" in readme) == (ci != "none")
     # The files parse and follow their formats: SchemaStore's schemas, pre-commit, hadolint.
     assert_valid(project)
     if ci == "github":
@@ -169,6 +182,21 @@ def test_optional_files_follow_the_answers(render, ci: str, docker: bool, pre_co
         check_pre_commit(project)
     if docker:
         check_dockerfile(project)
+
+
+@pytest.mark.parametrize("pre_commit", [True, False], ids=["pre-commit", "no-pre-commit"])
+def test_message_after_copy_installs_the_hooks_after_the_sync(render, capfd, pre_commit: bool) -> None:
+    render({"pre_commit": pre_commit, "ci": "none"}, fresh=True)
+    message = capfd.readouterr().err
+    assert "uv sync" in message and ("uvx pre-commit install" in message) == pre_commit, message
+    if pre_commit:
+        assert message.index("uv sync") < message.index("uvx pre-commit install"), message
+
+
+def readme_docker_commands(project: Path) -> list[str]:
+    """The `docker` commands of the generated README, in order."""
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    return re.findall(r"^(docker (?:build|run) .*)$", readme, re.MULTILINE)
 
 
 def check_github_workflow(project: Path) -> None:
@@ -349,6 +377,10 @@ def test_dockerfile_base_image_matches_every_accelerator(render, variant: str) -
     assert hint.get(kind, "--device=/dev/dri") in text
     assert ("NVIDIA_DRIVER_CAPABILITIES=compute,utility" in text) == (kind == "cuda")
     check_dockerfile(project)
+    # The README builds and runs it with the same commands, the GPU flags included.
+    run = " ".join(["docker run --rm", *filter(None, [DOCKER_FLAGS[kind]]), "my-torch-project"])
+    assert readme_docker_commands(project) == ["docker build -t my-torch-project .", run]
+    assert f"# Run:   {run}\n" in text
 
     # CI runs CPU builds: plain `uv sync --locked` where the lock has one, the swap elsewhere.
     matrix = matrix_of(load_yaml(project / GITHUB_WORKFLOW))
@@ -403,8 +435,23 @@ def test_extras_dockerfile_takes_the_extra_and_its_image_as_build_args(render, a
     for name in accelerators:
         extra = FACTS.variants[name].extra_name
         build, runtime = stages_of(name, python)
-        args = f"--build-arg ACCELERATOR={extra} --build-arg BUILD_IMAGE={build} --build-arg RUNTIME_IMAGE={runtime}"
-        assert f"#   {extra}: {args}\n" in text, name
+        assert f"#   {extra}: BUILD_IMAGE={build}, RUNTIME_IMAGE={runtime}\n" in text, name
+    # The README's commands build and run every extra's image: the build args that differ from
+    # the Dockerfile's defaults, and the GPU flags of its kind.
+    commands = readme_docker_commands(project)
+    assert len(commands) == 2 * len(accelerators), commands
+    default_build = stages_of(first, python)
+    pairs = zip(commands[::2], commands[1::2], strict=True)
+    for name, (docker_build, docker_run) in zip(accelerators, pairs, strict=True):
+        extra = FACTS.variants[name].extra_name
+        build, runtime = stages_of(name, python)
+        expected = [f"--build-arg ACCELERATOR={extra}"]
+        expected += [f"--build-arg BUILD_IMAGE={build}"] if build != default_build[0] else []
+        expected += [f"--build-arg RUNTIME_IMAGE={runtime}"] if runtime != default_build[1] else []
+        assert docker_build == f"docker build {' '.join(expected)} -t my-torch-project:{extra} .", docker_build
+        assert f"#     {docker_build}\n" in text
+        flags = DOCKER_FLAGS[FACTS.variants[name].kind]
+        assert docker_run == " ".join(["docker run --rm", *filter(None, [flags]), f"my-torch-project:{extra}"])
     check_dockerfile(project)
 
     # CI tests the cpu extra when there is one (CPU everywhere), else the first extra with the swap.

