@@ -30,11 +30,18 @@ interactively, so rules on select questions are per-choice reasons, not validato
 from __future__ import annotations
 
 import compiled_extensions
-import yaml
 from packaging.version import Version
 from pytorch_facts import Facts, Sdk, load_facts
 from strategy import ACCELERATOR_QUESTIONS, Strategy
-from uv_config import INTEL_MAC, ConfigError, TorchAnswers, build_config, python_minors_between, variants_in_use
+from uv_config import (
+    INTEL_MAC,
+    ConfigError,
+    TorchAnswers,
+    build_config,
+    listed_answer,
+    python_minors_between,
+    variants_in_use,
+)
 
 
 class Problem(str):
@@ -103,9 +110,7 @@ def default_python_max(answers: dict, facts: Facts | None = None) -> str:
     already given as data (`--data torch_packages=...`, asked after python_max) have too."""
     facts = _facts(facts)
     release = facts.release(answers["torch_min"])
-    packages = answers.get("torch_packages") or []
-    if isinstance(packages, str):  # as given to copier's CLI, parsed only when its question is
-        packages = yaml.safe_load(packages) or []
+    packages = listed_answer(answers.get("torch_packages"))  # maybe still YAML text from the CLI
     for minor in reversed(release.python):
         trial = {**answers, "python_max": minor}
         if not any(torch_package_unavailable(p, trial, facts) for p in packages if p in facts.companions):

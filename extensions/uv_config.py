@@ -32,7 +32,7 @@ DOCKER_DEVICES = {
 }
 
 
-def _listed(value) -> tuple[str, ...]:
+def listed_answer(value) -> tuple[str, ...]:
     """A multiselect answer as a tuple; copier's CLI hands over `--data` lists as YAML text
     until their question is asked."""
     if isinstance(value, str):
@@ -68,7 +68,7 @@ class TorchAnswers:
         questions = [f"{sdk}_gpu_targets" for sdk in facts.sdks]
         return cls(
             strategy=Strategy(answers.get("accelerator_strategy") or Strategy.PYPI),
-            platforms=_listed(answers.get("platforms")),
+            platforms=listed_answer(answers.get("platforms")),
             torch_min=str(answers.get("torch_min") or ""),
             python_min=str(answers.get("python_min") or ""),
             python_max=str(answers.get("python_max") or ""),
@@ -77,10 +77,10 @@ class TorchAnswers:
             accelerator=answers.get("accelerator") or "",
             linux_accelerator=answers.get("linux_accelerator") or PYPI_BUILD,
             windows_accelerator=answers.get("windows_accelerator") or PYPI_BUILD,
-            accelerators=_listed(answers.get("accelerators")),
-            torch_packages=_listed(answers.get("torch_packages")),
-            compiled_extensions=_listed(answers.get("compiled_extensions")),
-            gpu_targets=tuple((q, _listed(answers[q])) for q in questions if answers.get(q)),
+            accelerators=listed_answer(answers.get("accelerators")),
+            torch_packages=listed_answer(answers.get("torch_packages")),
+            compiled_extensions=listed_answer(answers.get("compiled_extensions")),
+            gpu_targets=tuple((q, listed_answer(answers[q])) for q in questions if answers.get(q)),
         )
 
     def os_accelerator(self, os_name: str) -> str:

@@ -28,7 +28,6 @@ from template_versions import git, release, snapshot_template
 from uv_runner import UV
 
 FACTS = load_facts()
-COPIER = Path(sys.executable).with_name("copier")
 UVX_COPIER = "uvx --with copier-template-extensions copier"
 TAG = "v1.0.0"
 GIT_IDENTITY = {
@@ -142,12 +141,13 @@ class Run:
         export = re.match(r"export (\w+)=(\S+)", command)
         if export:
             self.env[export.group(1)] = export.group(2)
-        runnable = command.replace(UVX_COPIER, shlex.quote(str(COPIER)))
+        runnable = command
         if "copier update" in command:
             # The README's precondition: "The git working tree must be clean".
             self.shell("git add -A && git diff --cached --quiet || git commit -qm 'before copier update'", cwd)
-        if command.startswith(f"{UVX_COPIER} "):
+        if UVX_COPIER in command:
             # The test's copier stands in for uvx's; its CLI runs in this process (helpers.py).
+            assert command.startswith(f"{UVX_COPIER} "), f"copier inside a longer command: {command}"
             argv = ["copier", *shlex.split(command.removeprefix(UVX_COPIER))]
             code, output = run_copier_cli(argv, env=self.env, cwd=cwd)
             assert code == 0, f"README command failed ({code}) in {cwd}: {command}\n{output}"
