@@ -27,11 +27,10 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from helpers import last_line, run_copier
 from interpreters import interpreters
 from licenses import PROPRIETARY, TEXTS
 from pytorch_facts import load_facts
-from test_bad_answers import copier_env as copier_env  # noqa: F401 (a fixture)
-from test_bad_answers import last_line, run_copier
 from test_generated_docs import shell_commands, skip_reason
 from tool_versions import TOOLS
 from uv_runner import UV
@@ -114,9 +113,9 @@ def test_license_without_author_names_the_projects_authors(render) -> None:
     ],
     ids=["dangling-operator", "unknown-id", "empty", "not-canonical"],
 )
-def test_bad_license_is_refused_before_writing(license: str, expected: str, tmp_path: Path, copier_env) -> None:
+def test_bad_license_is_refused_before_writing(license: str, expected: str, tmp_path: Path) -> None:
     destination = tmp_path / "project"
-    code, output = run_copier({"license": license}, destination, copier_env)
+    code, output = run_copier({"license": license}, destination)
     assert code != 0, output
     assert expected in last_line(output), output
     assert not destination.exists()
