@@ -1,8 +1,7 @@
 """Jinja filters that make free text (project_name, description, author_*) safe where it lands.
 
 Answers are never trusted to be plain: each filter turns any text into valid syntax for one
-kind of file. Registered by jinja_extension.py (copier's environment) and by
-workspace_members.py (the member task's own environment), so both render the same way.
+kind of file. Registered by jinja_extension.py in copier's environment.
 """
 
 from __future__ import annotations

@@ -31,6 +31,7 @@ import licenses  # noqa: E402
 import name_checks  # noqa: E402
 import question_checks  # noqa: E402
 import readme_suggestions  # noqa: E402
+from compile_cache import cache_compiled_sources  # noqa: E402
 from compiled_extensions import load_extensions  # noqa: E402
 from escaping import FILTERS  # noqa: E402
 from pytorch_facts import load_facts  # noqa: E402
@@ -211,6 +212,7 @@ def torch_config(context):
 class TorchUvExtension(Extension):
     def __init__(self, environment):
         super().__init__(environment)
+        cache_compiled_sources(environment)
         environment.filters.update(FILTERS)
         environment.globals.update(
             pytorch_facts=load_facts(),

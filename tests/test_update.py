@@ -414,15 +414,16 @@ def test_update_renders_with_the_new_versions_facts(template_repo: Path, tmp_pat
     assert read(project / "pyproject.toml") == read(fresh / "pyproject.toml")
 
 
-# --- workspaces: members are created by a task ---------------------------------------------
+# --- workspaces: members are rendered from one directory per member ------------------------
 
 
 def test_update_adds_a_workspace_member_and_keeps_the_existing_ones(
     template_repo: Path, tmp_path: Path, capfd: pytest.CaptureFixture
 ) -> None:
     """What the generated README promises: `copier update --data workspace_members=[...]`
-    creates the new member, wires it into the root, and never touches an existing one (nor
-    claims to: the task printed "created packages/core" twice, from copier's scratch renders)."""
+    creates the new member, wires it into the root, and keeps the edits in an existing one
+    (nor claims to create it: a task once printed "created packages/core" twice, from
+    copier's scratch renders)."""
     data = {"layout": "virtual-workspace", "workspace_members": ["core"]}
     project = generate(template_repo, tmp_path / "project", data)
     core_init = project / "packages/core/src/core/__init__.py"
@@ -442,3 +443,30 @@ def test_update_adds_a_workspace_member_and_keeps_the_existing_ones(
     assert root_sources["serve"] == {"workspace": True}
     assert answers(project)["workspace_members"] == ["core", "serve"]
     assert not find_conflict_markers(project)
+
+
+V2_MEMBER_LINE = "# added by template v2 to every member's tests\n"
+
+
+def test_update_brings_template_changes_into_existing_members(template_repo: Path, tmp_path: Path) -> None:
+    """A member is template output like any other file: v2's change to the member template
+    reaches packages/core, merged with the user's edit there. (Members were once made by a
+    task that skipped existing ones: an update never reached them, and a project updated from
+    a release differed from a fresh render of the same answers.)"""
+    data = {"layout": "workspace", "workspace_members": ["core"]}
+    project = generate(template_repo, tmp_path / "project", data)
+    core_init = project / "packages/core/src/core/__init__.py"
+    core_init.write_text(read(core_init) + "USER_CONSTANT = 42\n", encoding="utf-8")
+    commit_all(project, "edit the core member")
+    member_tests = [
+        path for path in (template_repo / "template").rglob("*.jinja") if "member" in path.parent.parent.name
+    ]
+    assert len(member_tests) == 1 and member_tests[0].parent.name == "tests", member_tests
+    append_text(member_tests[0], V2_MEMBER_LINE)
+    release(template_repo, V2)
+
+    update(project)
+
+    assert not find_conflict_markers(project)
+    assert read(project / "packages/core/tests/test_core.py").endswith(V2_MEMBER_LINE)
+    assert "USER_CONSTANT = 42" in read(core_init)
