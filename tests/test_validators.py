@@ -22,6 +22,7 @@ from validators import (
     assert_valid,
     hadolint_errors,
     pre_commit_errors,
+    pyproject_errors,
     schema_errors,
     zizmor_errors,
 )
@@ -170,3 +171,11 @@ def test_the_validators_reject_broken_files(tmp_path: Path) -> None:
     )
     errors = zizmor_errors(unsafe)
     assert all(f"[{audit}]" in errors for audit in ("unpinned-uses", "artipacked", "template-injection")), errors
+    # A licence expression with a dangling operator (PEP 639), a name that is no distribution
+    # name: each file reported, the valid one not.
+    valid, licence, name = (tmp_path / f"{stem}.toml" for stem in ("valid", "licence", "name"))
+    valid.write_text('[project]\nname = "demo"\nversion = "1.0"\nlicense = "MIT"\n', encoding="utf-8")
+    licence.write_text('[project]\nname = "demo"\nversion = "1.0"\nlicense = "MIT AND"\n', encoding="utf-8")
+    name.write_text('[project]\nname = "no spaces"\nversion = "1.0"\n', encoding="utf-8")
+    errors = pyproject_errors(valid, licence, name)
+    assert str(valid) not in errors and "project.license" in errors and "project.name" in errors, errors

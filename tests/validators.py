@@ -9,14 +9,28 @@ pyproject.toml against the PyPA schema (PEP 621 metadata, PEP 639 licence expres
 and the Dependabot configuration for security problems (`--offline`: the audits that need no
 GitHub API, which covers unpinned actions, persisted credentials, template injection and
 excessive permissions).
+
+check-jsonschema and validate-pyproject run in this process, through check-jsonschema's own
+command-line function and validate-pyproject's `api.Validator` (what its CLI calls per file):
+each is a Python program whose start-up and imports cost about a second per call, against
+milliseconds for the validation itself, and a test session calls them for every render that
+ships such a file. The binaries (zizmor, hadolint) and pre-commit run as commands.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import io
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
+
+from check_jsonschema.cli.main_command import main as check_jsonschema_main
+from validate_pyproject.api import Validator
+from validate_pyproject.errors import ValidationError
 
 _BIN = Path(sys.executable).parent
 
@@ -37,9 +51,13 @@ def _run(command: list[str], cwd: Path | None = None) -> subprocess.CompletedPro
 
 
 def schema_errors(schema: str, *files: Path) -> str:
-    """check-jsonschema's report ("" when every file is valid)."""
-    done = _run([_tool("check-jsonschema"), "--builtin-schema", schema, *map(str, files)])
-    return "" if done.returncode == 0 else done.stdout + done.stderr
+    """check-jsonschema's report ("" when every file is valid): its command line, in process."""
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+        code = check_jsonschema_main.main(
+            ["--builtin-schema", schema, *map(str, files)], prog_name="check-jsonschema", standalone_mode=False
+        )
+    return "" if code == 0 else output.getvalue() or f"check-jsonschema exited {code}"
 
 
 def hadolint_errors(*dockerfiles: Path) -> str:
@@ -55,10 +73,21 @@ def zizmor_errors(*paths: Path) -> str:
     return "" if done.returncode == 0 else done.stdout + done.stderr
 
 
+@functools.cache
+def _pyproject_validator() -> Validator:
+    """validate-pyproject with every plugin installed (its CLI's default: the `[all]` extra's)."""
+    return Validator()
+
+
 def pyproject_errors(*files: Path) -> str:
-    """validate-pyproject's report ("" when every file is valid)."""
-    done = _run([_tool("validate-pyproject"), *map(str, files)])
-    return "" if done.returncode == 0 else done.stdout + done.stderr
+    """validate-pyproject's report ("" when every file is valid), one line per invalid file."""
+    errors = []
+    for file in files:
+        try:
+            _pyproject_validator()(tomllib.loads(file.read_text(encoding="utf-8")))
+        except (ValidationError, tomllib.TOMLDecodeError) as error:
+            errors.append(f"Invalid {file}: {type(error).__name__}: {error}")
+    return "\n".join(errors)
 
 
 def pre_commit_errors(*configs: Path) -> str:
