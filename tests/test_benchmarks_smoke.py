@@ -1,4 +1,4 @@
-"""Smoke tests of the two benchmarks: each runs end to end on a small case and prints its table.
+"""Smoke tests of the benchmarks: each runs end to end on a small case and prints its table.
 
 They render and lock against the local index replica (and PyPI for the other packages), like
 the lock tests. Consistency checks: the numbers are well-formed and the ratios are the ones of
@@ -87,3 +87,18 @@ def test_matrix_cost_quick_prints_the_fits(tmp_path: Path) -> None:
     assert re.search(rf"total ≈ -?{NUMBER} s/combination × N [+-]{NUMBER} s \(R² = {NUMBER}", out), out
     assert re.search(rf"total time per extras combination ≈ -?{NUMBER} s/extra", out), out
     assert "error" not in out, out
+
+
+def test_render_cost_quick_prints_both_sides_and_their_ratio(tmp_path: Path) -> None:
+    out = run("render_cost.py", tmp_path)
+    assert "## What a render costs, with and without the compile cache" in out
+    pairs_in_order = cells(out, "| default |")
+    row = dict(pairs_in_order)
+    columns = [name for name, _ in pairs_in_order]
+    for column in ("wall s cached / uncached", "CPU s cached / uncached"):
+        cached, uncached = (float(x) for x in row[column].split(" / "))
+        printed = float(pairs_in_order[columns.index(column) + 1][1])
+        assert abs(printed - cached / uncached) <= 0.1 * max(1.0, printed), (column, row[column], printed)
+    cached, uncached = (int(x) for x in row["compiled per render cached / uncached"].split(" / "))
+    # Without the cache every use compiles again; with it, about the distinct sources.
+    assert int(row["distinct sources"]) <= cached < uncached, row

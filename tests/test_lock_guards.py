@@ -4,17 +4,24 @@
   the same lock succeeds and holds no torch at all for that platform (the field report).
 - A template that breaks a promise fails the lock matrix: a source without its marker
   (macOS sent to a CUDA index), or torchvision left without a source (PyPI's build).
+- A lock the facts refuse is made again from scratch, not from the refused uv.lock.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
 import tomllib
 from pathlib import Path
 
 import pytest
+import tomlkit
+import uv_runner
 from answer_matrix import gpu_variant
+from expectations import expected_release
 from index_replica import ReplicaServer
+from interpreters import interpreter_for
+from packaging.version import Version
 from pytorch_facts import load_facts
 from template_versions import replace_once
 from test_lock import verify_lock
@@ -148,3 +155,58 @@ def test_a_companion_left_on_pypi_fails_the_lock_proof(
     lock(result.project_dir, python)
     with pytest.raises(AssertionError, match=rf"{companion}.*expected"):
         verify_lock(result.project_dir, answers, pytorch_index, python)
+
+
+def locked_torch(project: Path) -> set[str]:
+    return {Version(p["version"]).base_version for p in locked_packages(project) if p["name"] == "torch"}
+
+
+def test_a_lock_the_facts_refuse_is_made_again_from_scratch(
+    render, pytorch_index: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`uv lock` keeps what an existing uv.lock holds while it still fits the requirements. An
+    offline lock from an incomplete cache can settle on an older torch; once refused, the online
+    lock must not start from it (a full run locked torch 2.13.0 where the facts expect 2.14.1:
+    the online relock had kept the offline lock's choice). The offline lock is played by a
+    uv.lock of the older release put in place; the online lock is uv's."""
+    older = FACTS.releases[1]
+    pythons = [minor for minor in NEWEST.python if minor in older.python]
+    answers = {
+        **ANSWERS,
+        "platforms": ["linux-x86_64"],
+        "torch_packages": [],
+        "torch_min": older.minor,
+        "python_min": pythons[0],
+        "python_max": pythons[-1],
+    }
+    python = interpreter_for(pythons[0], pythons[-1])
+    if python is None:
+        pytest.skip(f"no Python {pythons[0]}–{pythons[-1]} interpreter on this machine")
+    project = tmp_path / "project"
+    shutil.copytree(render({**answers, "pytorch_index_url": pytorch_index}), project, symlinks=True)
+    pyproject = project / "pyproject.toml"
+    original = pyproject.read_text(encoding="utf-8")
+    # A lock of the older release for the same project: what the offline lock settles on.
+    document = tomlkit.parse(original)
+    document["tool"]["uv"]["constraint-dependencies"] = [f"torch<{NEWEST.minor}"]
+    pyproject.write_text(tomlkit.dumps(document), encoding="utf-8")
+    lock(project, python)
+    assert locked_torch(project) == {older.torch}
+    settled = (project / "uv.lock").read_text(encoding="utf-8")
+    pyproject.write_text(original, encoding="utf-8")
+    (project / "uv.lock").unlink()
+
+    run_uv = uv_runner.run_uv
+
+    def offline_settles_on_the_older_release(args: list[str], cwd: Path, *rest, **options) -> str:
+        if "--offline" in args:
+            (cwd / "uv.lock").write_text(settled, encoding="utf-8")
+            return "Resolved (offline)"
+        return run_uv(args, cwd, *rest, **options)
+
+    monkeypatch.setattr(uv_runner, "run_uv", offline_settles_on_the_older_release)
+    monkeypatch.setenv(uv_runner.OFFLINE_FIRST, "1")
+    wanted = expected_release(answers, FACTS)
+    lock(project, python, expected=lambda locked: locked_torch(locked) == {wanted})
+
+    assert wanted == NEWEST.torch and locked_torch(project) == {wanted}

@@ -46,7 +46,8 @@ def lock(project: Path, python: Path, expected: Callable[[Path], bool] | None = 
     resolves from the same pages, fetched online earlier in the session; a lock that fails
     offline runs online and fails with uv's own message. Offline, uv also passes over a version
     whose metadata is not cached yet and may settle on an older one: a lock that `expected`
-    (given the project) refuses is made again online, which is what the test then checks.
+    (given the project) refuses is deleted and made again online, which is what the test then
+    checks (deleted: `uv lock` keeps the versions an existing uv.lock holds while they fit).
     """
     if os.environ.get(OFFLINE_FIRST) == "1":
         try:
@@ -56,6 +57,7 @@ def lock(project: Path, python: Path, expected: Callable[[Path], bool] | None = 
         else:
             if expected is None or expected(project):
                 return output
+            (project / "uv.lock").unlink()
     return run_uv(["lock", "--python", str(python)], project)
 
 
