@@ -325,8 +325,8 @@ def rendered_files(project: Path) -> list[Path]:
 
 
 @pytest.mark.parametrize("combo", SAMPLE)
-def test_rendering_twice_gives_the_same_files(render, combo: Combination) -> None:
-    first, second = render(combo.answers), render(combo.answers, fresh=True)
+def test_rendering_twice_gives_the_same_files(rendered: Rendered, render) -> None:
+    first, second = rendered.project, render(rendered.answers, fresh=True)
     assert rendered_files(first) == rendered_files(second)
     for relative in rendered_files(first):
         text, again = (first / relative).read_text(), (second / relative).read_text()
