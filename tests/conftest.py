@@ -113,6 +113,8 @@ def cache_jinja_compilation() -> None:
     CPU time. The compiled code depends only on the source and the environment's syntax,
     extensions, filters and tests, which are the key here (Jinja's bytecode cache reuses code
     across environments the same way); globals and answers are looked up when rendering.
+    The template's own cache (extensions/compile_cache.py) works within one environment, i.e.
+    one copier run; this one also across the renders of a test session.
     """
     import jinja2
 
@@ -153,6 +155,10 @@ def cache_jinja_compilation() -> None:
         )
         if key not in compiled:
             compiled[key] = original(self, source, name, filename, raw, defer_init)
+        else:
+            # As compiling would: the extensions' preprocess hooks run (copier's `yield` tag
+            # resets its state there; extensions/compile_cache.py does the same).
+            self.preprocess(source, name, filename)
         return compiled[key]
 
     compile.cached_by_conftest = True
