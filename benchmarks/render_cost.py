@@ -96,8 +96,10 @@ def main() -> int:
         trees = snapshots(work_dir)
         print(machine_line(uv_command(), "not used"))
         print()
+        print("## What a render costs, with and without the compile cache")
+        print()
         print(
-            "| answers | renders per side | wall s cached / uncached | ratio | CPU s cached / uncached | ratio "
+            "| case | renders per side | wall s cached / uncached | ratio | CPU s cached / uncached | ratio "
             "| compiled per render cached / uncached | distinct sources |"
         )
         print("|---|---|---|---|---|---|---|---|")
