@@ -17,6 +17,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -124,9 +125,9 @@ class Run:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)
 
-    def shell(self, command: str, cwd: Path) -> str:
+    def shell(self, command: str, cwd: Path, **env: str) -> str:
         process = subprocess.run(
-            ["bash", "-c", command], cwd=cwd, env=self.env, capture_output=True, text=True, timeout=600
+            ["bash", "-c", command], cwd=cwd, env={**self.env, **env}, capture_output=True, text=True, timeout=600
         )
         assert process.returncode == 0, (
             f"README command failed ({process.returncode}) in {cwd}: {command}\n{process.stdout}{process.stderr}"
@@ -141,7 +142,6 @@ class Run:
         export = re.match(r"export (\w+)=(\S+)", command)
         if export:
             self.env[export.group(1)] = export.group(2)
-        runnable = command
         if "copier update" in command:
             # The README's precondition: "The git working tree must be clean".
             self.shell("git add -A && git diff --cached --quiet || git commit -qm 'before copier update'", cwd)
@@ -154,14 +154,58 @@ class Run:
             self.outputs[command] = output
             self.ran.append(command)
             return
-        if re.match(r"uv sync\b", command) and not all(
-            e.strip("\"'").replace("$EXTRA", self.env.get("EXTRA", "")).startswith("cpu")
-            for e in EXTRA_OPTION.findall(command)
-        ):
-            # A GPU build pulls PyPI's triton and CUDA runtime (hundreds of MB): resolve it only.
-            runnable += " --dry-run"
-        self.outputs[command] = self.shell(runnable, cwd)
+        if re.match(r"uv (sync|run)\b", command) and "--no-sync" not in command:
+            # Resolved first; a GPU build is resolved, not installed: it pulls PyPI's triton and
+            # CUDA libraries, and PyPI's own torch on Linux is its CUDA build (gigabytes).
+            expanded = re.sub(r"\$(\w+)", lambda variable: self.env.get(variable[1], ""), command)
+            words = shlex.split(expanded.partition(" #")[0])
+            options = uv_run_options(words[2:]) if words[1] == "run" else words[2:]
+            plan = self.shell(shlex.join(["uv", "sync", *options, "--dry-run"]), cwd)
+            torch = PLANNED_TORCH.search(plan)
+            if torch and not is_cpu_build(torch.group(1)):
+                if words[1] == "run":  # everything but the build's big wheels, then the command
+                    held_back = ["torch", *heavy_packages(cwd)]
+                    skipping = [option for name in held_back for option in ("--no-install-package", name)]
+                    self.shell(shlex.join(["uv", "sync", *options, *skipping]), cwd)
+                    plan = self.shell(command, cwd, UV_NO_SYNC="1")
+                self.outputs[command] = plan
+                self.ran.append(command)
+                return
+        self.outputs[command] = self.shell(command, cwd)
         self.ran.append(command)
+
+
+PLANNED_TORCH = re.compile(r"^ \+ torch==\S+?(?:\+(\S+))?$", re.MULTILINE)
+# Wheels bigger than this are a GPU build's (triton, most CUDA libraries): NumPy's are under 20 MB.
+HEAVY_WHEEL_BYTES = 30 * 2**20
+
+
+def is_cpu_build(local_version: str | None) -> bool:
+    """Whether torch's local version (`cpu` in `2.15.0+cpu`) names a CPU variant of the facts."""
+    variant = FACTS.variants.get(local_version or "")
+    return variant is not None and variant.kind == "cpu"
+
+
+def heavy_packages(project: Path) -> list[str]:
+    """The packages of `project`'s uv.lock with a wheel bigger than HEAVY_WHEEL_BYTES."""
+    lock = project / "uv.lock"
+    if not lock.exists():
+        return []
+    packages = tomllib.loads(lock.read_text())["package"]
+    return sorted(
+        {p["name"] for p in packages if any(w.get("size", 0) > HEAVY_WHEEL_BYTES for w in p.get("wheels", []))}
+    )
+
+
+def uv_run_options(words: list[str]) -> list[str]:
+    """The options of `uv run <options> <command...>` (those taking a value keep it)."""
+    options = []
+    while words and words[0].startswith("-"):
+        option, *words = words
+        options.append(option)
+        if option in ("--extra", "--package", "--group") and words:
+            options.append(words.pop(0))
+    return options
 
 
 def uv_environment(python: Path, home: Path) -> dict:
@@ -307,13 +351,14 @@ def test_readme_claims_about_what_installs_hold(docs_run) -> None:
             for option in EXTRA_OPTION.findall(command.partition(" #")[0]):
                 assert option == '"$EXTRA"' or "--reinstall-package" in command, command
     else:
-        assert "torch" in installed(run), "the README's `uv sync` installs no torch"
+        # Installed, or for a GPU build resolved only (Run.command).
+        sync = next(c for c in run.ran if re.match(r"uv sync\b", c))
+        resolved = re.search(r"^ \+ torch==", run.outputs[sync], re.MULTILINE)
+        assert "torch" in installed(run) or resolved, "the README's `uv sync` installs no torch"
 
 
 def test_extras_workspace_member_requires_no_plain_torch(render) -> None:
     """A member's plain `torch` would make `uv sync --all-packages` install PyPI's build."""
-    import tomllib
-
     for layout in ("workspace", "virtual-workspace"):
         project = render({"accelerator_strategy": "extras", "layout": layout})
         member = tomllib.loads((project / "packages" / "core" / "pyproject.toml").read_text())
@@ -357,7 +402,6 @@ def test_switching_builds_reinstalls_every_pytorch_package(render) -> None:
     """scripts/sync.py's --reinstall-package list covers everything an extra installs from a
     PyTorch index: torchaudio, the companions and the ROCm triton too, not torch and torchvision only."""
     import importlib.util
-    import tomllib
 
     from packaging.requirements import Requirement
 
