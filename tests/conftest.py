@@ -41,13 +41,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The real_pypi tests download gigabytes: deselected unless --real-pypi asks for them."""
-    if config.getoption("--real-pypi"):
-        return
-    deselected = [item for item in items if "real_pypi" in item.keywords]
-    if deselected:
-        config.hook.pytest_deselected(items=deselected)
-        items[:] = [item for item in items if "real_pypi" not in item.keywords]
+    """The real_pypi tests download gigabytes: deselected unless --real-pypi asks for them.
+    The `slow` tests (a minute or more each) go first, in their order: started last, one of
+    them kept a single worker busy for the run's last two minutes."""
+    if not config.getoption("--real-pypi"):
+        deselected = [item for item in items if "real_pypi" in item.keywords]
+        if deselected:
+            config.hook.pytest_deselected(items=deselected)
+            items[:] = [item for item in items if "real_pypi" not in item.keywords]
+    items.sort(key=lambda item: "slow" not in item.keywords)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -40,7 +40,8 @@ GIT_IDENTITY = {
 COMMON = {"ci": "none", "pre_commit": False, "project_name": "Docs Run"}
 
 # One render per strategy x layout and the cases the issue names: extras in both workspace
-# layouts, an Intel Mac, companions. The default suite runs the first two; the others are `slow`.
+# layouts, an Intel Mac, companions. All run by default; all but the first two are `slow`, which
+# CONTRIBUTING.md's quick subset (`-m "not lock and not slow"`) leaves out.
 RENDERS = {
     "extras-virtual-workspace": {
         "accelerator_strategy": "extras",

@@ -44,6 +44,8 @@ from helpers import run_copier
 from index_replica import PYPI_STAND_IN, ReplicaServer, build_replica
 from pytorch_facts import FACTS_FILE_ENV, read_facts
 
+pytestmark = pytest.mark.slow
+
 # The non-lock tests a facts change reaches (the update tests that only edit the template by
 # hand, test_update.py's scenarios, read the same facts at both versions: left out for time).
 NON_LOCK_TESTS = (
