@@ -26,7 +26,7 @@ from helpers import data_options, run_copier_cli
 from interpreters import interpreter_for
 from pytorch_facts import TORCH_FAMILY, load_facts
 from template_versions import git, release, snapshot_template
-from uv_runner import UV
+from uv_runner import UV, planned_installs
 
 FACTS = load_facts()
 UVX_COPIER = "uvx --with copier-template-extensions copier"
@@ -162,8 +162,8 @@ class Run:
             words = shlex.split(expanded.partition(" #")[0])
             options = uv_run_options(words[2:]) if words[1] == "run" else words[2:]
             plan = self.shell(shlex.join(["uv", "sync", *options, "--dry-run"]), cwd)
-            torch = PLANNED_TORCH.search(plan)
-            if torch and not is_cpu_build(torch.group(1)):
+            torch = planned_installs(plan).get("torch")
+            if torch and not is_cpu_build(torch.local):
                 if words[1] == "run":  # everything but the build's big wheels, then the command
                     held_back = ["torch", *heavy_packages(cwd)]
                     skipping = [option for name in held_back for option in ("--no-install-package", name)]
@@ -176,14 +176,13 @@ class Run:
         self.ran.append(command)
 
 
-PLANNED_TORCH = re.compile(r"^ \+ torch==\S+?(?:\+(\S+))?$", re.MULTILINE)
 # Wheels bigger than this are a GPU build's (triton, most CUDA libraries): NumPy's are under 20 MB.
 HEAVY_WHEEL_BYTES = 30 * 2**20
 
 
-def is_cpu_build(local_version: str | None) -> bool:
+def is_cpu_build(local_version: str) -> bool:
     """Whether torch's local version (`cpu` in `2.15.0+cpu`) names a CPU variant of the facts."""
-    variant = FACTS.variants.get(local_version or "")
+    variant = FACTS.variants.get(local_version)
     return variant is not None and variant.kind == "cpu"
 
 
@@ -327,8 +326,7 @@ def installed(run: Run) -> dict[str, str]:
 
 
 def dry_run_installs(run: Run, *args: str) -> set[str]:
-    output = run.shell(shlex.join([UV[0], "sync", "--dry-run", *args]), run.project)
-    return set(re.findall(r"^ \+ ([A-Za-z0-9._-]+)==", output, re.MULTILINE))
+    return set(planned_installs(run.shell(shlex.join([UV[0], "sync", "--dry-run", *args]), run.project)))
 
 
 @pytest.mark.lock
@@ -352,10 +350,12 @@ def test_readme_claims_about_what_installs_hold(docs_run) -> None:
             for option in EXTRA_OPTION.findall(command.partition(" #")[0]):
                 assert option == '"$EXTRA"' or "--reinstall-package" in command, command
     else:
-        # Installed, or for a GPU build resolved only (Run.command).
+        # A CPU build is installed; a GPU build is resolved only (Run.command): in the plan.
         sync = next(c for c in run.ran if re.match(r"uv sync\b", c))
-        resolved = re.search(r"^ \+ torch==", run.outputs[sync], re.MULTILINE)
-        assert "torch" in installed(run) or resolved, "the README's `uv sync` installs no torch"
+        planned = planned_installs(run.outputs[sync]).get("torch")
+        if planned is not None and not is_cpu_build(planned.local):
+            return
+        assert "torch" in installed(run), "the README's `uv sync` installs no torch"
 
 
 def test_extras_workspace_member_requires_no_plain_torch(render) -> None:

@@ -103,7 +103,11 @@ def planned_install(
     if extra:
         args += ["--extra", extra]
     env = {"MACOSX_DEPLOYMENT_TARGET": target.macos_deployment_target} if target.macos_deployment_target else {}
-    output = run_uv(args, project, env)
+    return planned_installs(run_uv(args, project, env))
+
+
+def planned_installs(output: str) -> dict[str, Planned]:
+    """The packages uv's output says it installs (its ` + name==version` lines), by name."""
     return {m["name"]: Planned(m["name"], m["version"]) for m in INSTALL_LINE.finditer(output)}
 
 
