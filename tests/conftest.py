@@ -59,6 +59,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if Path(config.option.template).resolve() == REPO_ROOT:
         config.option.template = str(template_snapshot(config))
     cache_jinja_compilation()
+    if not hasattr(config, "workerinput") and not config.getoption("--live-index"):
+        start_replica_server(config)
     config.stash[_started] = time.monotonic()
     config.stash[_counts] = {}
     config.stash[_seconds] = {}
@@ -285,29 +287,63 @@ def text_problems(name: str, text: str) -> list[str]:
     return problems
 
 
+# Where xdist workers find the run's replica server (root directory, base URL).
+REPLICA_INPUT = "torch_uv_replica"
+_replica = pytest.StashKey[object]()
+
+
+def start_replica_server(config: pytest.Config) -> None:
+    """One replica server for the whole run, in the process that runs the session (xdist's
+    controller, or pytest itself without workers), serving a directory the first test that
+    needs the replica builds. One server means one URL: a page one worker's lock put in the
+    shared uv cache serves the offline locks of every worker (with a server per worker each
+    worker's first lock of every index missed the cache and went online)."""
+    from index_replica import ReplicaServer
+
+    directory = Path(tempfile.mkdtemp(prefix="pytorch-index-replica-"))
+    server = ReplicaServer(directory / "whl").start()
+    config.stash[_replica] = server
+    config.add_cleanup(lambda: shutil.rmtree(directory, ignore_errors=True))
+    config.add_cleanup(server.stop)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """xdist: tell each worker where the run's replica server is."""
+    server = node.config.stash.get(_replica, None)
+    if server is not None:
+        node.workerinput[REPLICA_INPUT] = (str(server.root), server.base_url)
+
+
+def run_replica(config: pytest.Config) -> tuple[Path, str]:
+    """The run's replica server: its root directory and base URL."""
+    if hasattr(config, "workerinput"):
+        root, url = config.workerinput[REPLICA_INPUT]
+        return Path(root), url
+    server = config.stash[_replica]
+    return server.root, server.base_url
+
+
 @pytest.fixture(scope="session")
-def replica_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def replica_root(request: pytest.FixtureRequest) -> Path:
     """The static files of the PyTorch index replica, built once for all workers."""
     from index_replica import build_replica
     from wheelhouse import wheelhouse
 
-    root = shared_dir(tmp_path_factory) / "pytorch-index-replica"
+    root, _ = run_replica(request.config)
     with _exclusive(root.with_suffix(".lock")):
         build_replica(root, wheelhouse=wheelhouse())
     return root
 
 
 @pytest.fixture(scope="session")
-def pytorch_index(request: pytest.FixtureRequest, replica_root: Path):
+def pytorch_index(request: pytest.FixtureRequest) -> str:
     """Base URL of the PyTorch indexes the lock tests use: the local replica (served on
-    127.0.0.1 for this session) or, with --live-index, the real ones."""
+    127.0.0.1 for the whole run) or, with --live-index, the real ones."""
     if request.config.getoption("--live-index"):
-        yield _reachable_live_index()
-        return
-    from index_replica import ReplicaServer
-
-    with ReplicaServer(replica_root) as server:
-        yield server.base_url
+        return _reachable_live_index()
+    request.getfixturevalue("replica_root")  # built before the first lock asks for a page
+    return run_replica(request.config)[1]
 
 
 def _reachable_live_index() -> str:
