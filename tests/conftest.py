@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import functools
-import inspect
 import json
 import os
 import re
@@ -17,6 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import copier_speedups
 import pytest
 import uv_runner
 from helpers import REPO_ROOT, TEMPLATE_SNAPSHOT
@@ -58,7 +57,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.template = str(REPO_ROOT)
     if Path(config.option.template).resolve() == REPO_ROOT:
         config.option.template = str(template_snapshot(config))
-    cache_jinja_compilation()
+    copier_speedups.install()
     if not hasattr(config, "workerinput") and not config.getoption("--live-index"):
         start_replica_server(config)
     config.stash[_started] = time.monotonic()
@@ -90,83 +89,6 @@ def template_snapshot(config: pytest.Config) -> Path:
     config.add_cleanup(lambda: shutil.rmtree(snapshot, ignore_errors=True))
     os.environ[TEMPLATE_SNAPSHOT] = str(snapshot)  # for the tests that run copier's CLI
     return snapshot
-
-
-# What Jinja's lexer depends on (jinja2.lexer.get_lexer keys its cache on the same settings).
-SYNTAX = (
-    "block_start_string",
-    "block_end_string",
-    "variable_start_string",
-    "variable_end_string",
-    "comment_start_string",
-    "comment_end_string",
-    "line_statement_prefix",
-    "line_comment_prefix",
-    "trim_blocks",
-    "lstrip_blocks",
-    "newline_sequence",
-    "keep_trailing_newline",
-)
-
-
-def cache_jinja_compilation() -> None:
-    """Reuse compiled Jinja code across the renders of this process.
-
-    Copier builds a new Jinja environment for every render and compiles each template string
-    again (about 650 per project: questions, defaults, validators, files), half of a render's
-    CPU time. The compiled code depends only on the source and the environment's syntax,
-    extensions, filters and tests, which are the key here (Jinja's bytecode cache reuses code
-    across environments the same way); globals and answers are looked up when rendering.
-    The template's own cache (extensions/compile_cache.py) works within one environment, i.e.
-    one copier run; this one also across the renders of a test session.
-    """
-    import jinja2
-
-    original = jinja2.Environment.compile
-    if getattr(original, "cached_by_conftest", False):
-        return
-    compiled: dict[tuple, object] = {}
-
-    def extension_ids(environment: jinja2.Environment) -> tuple:
-        def where(cls: type) -> str:
-            try:
-                return inspect.getfile(cls)
-            except TypeError:
-                return ""
-
-        return tuple((type(e).__qualname__, where(type(e))) for e in environment.extensions.values())
-
-    @functools.wraps(original)
-    def compile(self, source, name=None, filename=None, raw=False, defer_init=False):
-        if not isinstance(source, str):
-            return original(self, source, name, filename, raw, defer_init)
-        autoescape = self.autoescape(name) if callable(self.autoescape) else self.autoescape
-        key = (
-            type(self),
-            source,
-            name,
-            filename,
-            raw,
-            defer_init,
-            *(getattr(self, setting) for setting in SYNTAX),
-            self.optimized,
-            self.is_async,
-            self.finalize is not None,
-            autoescape,
-            extension_ids(self),
-            tuple(sorted(self.filters)),
-            tuple(sorted(self.tests)),
-        )
-        if key not in compiled:
-            compiled[key] = original(self, source, name, filename, raw, defer_init)
-        else:
-            # As compiling would: the extensions' preprocess hooks run (copier's `yield` tag
-            # resets its state there; extensions/compile_cache.py does the same).
-            self.preprocess(source, name, filename)
-        return compiled[key]
-
-    compile.cached_by_conftest = True
-    jinja2.Environment.compile = compile
 
 
 @pytest.fixture(scope="session", autouse=True)

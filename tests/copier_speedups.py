@@ -1,0 +1,168 @@
+"""Work copier repeats in every render of a test session, done once per session instead.
+
+The suite renders the template about 600 times in each worker. Copier builds every render
+from scratch: it parses copier.yml again, builds a new Jinja environment and compiles every
+question, default and file again, and renders hundreds of strings that hold no Jinja at all.
+Each patch here returns what copier's own code returns for the same input (tests/
+test_copier_speedups.py compares them); it only skips the repetition. Installed by
+conftest.py in every test process; copier run in a new interpreter (`python -m copier`, the
+generated READMEs' commands) stays unpatched, so those runs still cover copier as users run it.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import inspect
+from pathlib import Path
+
+# What Jinja's lexer depends on (jinja2.lexer.get_lexer keys its cache on the same settings).
+SYNTAX = (
+    "block_start_string",
+    "block_end_string",
+    "variable_start_string",
+    "variable_end_string",
+    "comment_start_string",
+    "comment_end_string",
+    "line_statement_prefix",
+    "line_comment_prefix",
+    "trim_blocks",
+    "lstrip_blocks",
+    "newline_sequence",
+    "keep_trailing_newline",
+)
+
+
+def install() -> None:
+    cache_jinja_compilation()
+    skip_rendering_plain_text()
+    cache_template_config()
+
+
+def cache_jinja_compilation() -> None:
+    """Reuse compiled Jinja code across the renders of this process.
+
+    Copier builds a new Jinja environment for every render and compiles each template string
+    again (about 650 per project: questions, defaults, validators, files), half of a render's
+    CPU time. The compiled code depends only on the source and the environment's syntax,
+    extensions, filters and tests, which are the key here (Jinja's bytecode cache reuses code
+    across environments the same way); globals and answers are looked up when rendering.
+    The template's own cache (extensions/compile_cache.py) works within one environment, i.e.
+    one copier run; this one also across the renders of a test session.
+    """
+    import jinja2
+
+    original = jinja2.Environment.compile
+    if getattr(original, "patched_by_tests", False):
+        return
+    compiled: dict[tuple, object] = {}
+
+    def extension_ids(environment: jinja2.Environment) -> tuple:
+        def where(cls: type) -> str:
+            try:
+                return inspect.getfile(cls)
+            except TypeError:
+                return ""
+
+        return tuple((type(e).__qualname__, where(type(e))) for e in environment.extensions.values())
+
+    @functools.wraps(original)
+    def compile(self, source, name=None, filename=None, raw=False, defer_init=False):
+        if not isinstance(source, str):
+            return original(self, source, name, filename, raw, defer_init)
+        autoescape = self.autoescape(name) if callable(self.autoescape) else self.autoescape
+        key = (
+            type(self),
+            source,
+            name,
+            filename,
+            raw,
+            defer_init,
+            *(getattr(self, setting) for setting in SYNTAX),
+            self.optimized,
+            self.is_async,
+            self.finalize is not None,
+            autoescape,
+            extension_ids(self),
+            tuple(sorted(self.filters)),
+            tuple(sorted(self.tests)),
+        )
+        if key not in compiled:
+            compiled[key] = original(self, source, name, filename, raw, defer_init)
+        else:
+            # As compiling would: the extensions' preprocess hooks run (copier's `yield` tag
+            # resets its state there; extensions/compile_cache.py does the same).
+            self.preprocess(source, name, filename)
+        return compiled[key]
+
+    compile.patched_by_tests = True
+    jinja2.Environment.compile = compile
+
+
+def holds_no_jinja(environment, text: str) -> bool:
+    """Whether rendering `text` in `environment` gives `text` back unchanged: no tag,
+    variable, comment or line-statement start, and nothing Jinja's lexer rewrites (newlines,
+    a trailing newline it would drop). Question texts, help and most choices are such text."""
+    markers = [
+        environment.block_start_string,
+        environment.variable_start_string,
+        environment.comment_start_string,
+        environment.line_statement_prefix,
+        environment.line_comment_prefix,
+        "\r",
+    ]
+    if any(marker and marker in text for marker in markers):
+        return False
+    return environment.keep_trailing_newline or not text.endswith("\n")
+
+
+def skip_rendering_plain_text() -> None:
+    """Return plain text from `Question.render_value` without a Jinja round trip.
+
+    Copier renders every question attribute (text, help, each choice, each validator) once
+    per question asked; most hold no Jinja, yet each render copies the whole answers context
+    and builds a new Jinja context: a third of a render's CPU time.
+    """
+    from copier._user_data import Question
+
+    original = Question.render_value
+    if getattr(original, "patched_by_tests", False):
+        return
+
+    @functools.wraps(original)
+    def render_value(self, value, extra_answers=None):
+        if isinstance(value, str) and holds_no_jinja(self.jinja_env, value):
+            return value
+        return original(self, value, extra_answers)
+
+    render_value.patched_by_tests = True
+    Question.render_value = render_value
+
+
+def cache_template_config() -> None:
+    """Parse each copier.yml once per process, not once per render.
+
+    Copier's YAML loader is PyYAML's pure-Python one: 15 ms per parse, twice per `copier
+    update`. Keyed by the file's bytes, so an edited copier.yml (test_update.py commits
+    template versions) is parsed again; files with `!include` are never cached, as their
+    result depends on other files.
+    """
+    import copier._template
+
+    original = copier._template.load_template_config
+    if getattr(original, "patched_by_tests", False):
+        return
+    parsed: dict[tuple, object] = {}
+
+    @functools.wraps(original)
+    def load_template_config(conf_path: Path, quiet: bool = False):
+        content = Path(conf_path).read_bytes()
+        if b"!include" in content:
+            return original(conf_path, quiet)
+        key = (str(Path(conf_path).resolve()), content, quiet)
+        if key not in parsed:
+            parsed[key] = original(conf_path, quiet)
+        return copy.deepcopy(parsed[key])
+
+    load_template_config.patched_by_tests = True
+    copier._template.load_template_config = load_template_config

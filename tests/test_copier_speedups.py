@@ -1,0 +1,92 @@
+"""The session's copier speed-ups (tests/copier_speedups.py) give what copier itself gives.
+
+Consistency, not truth: each patched call is compared with copier's own function on the
+template's real inputs (every string in copier.yml) and on the edge cases Jinja's lexer
+treats specially."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import copier._template
+import pytest
+import yaml
+from copier._main import Worker
+from copier._user_data import Question
+from copier_speedups import holds_no_jinja
+from helpers import template_source
+
+EDGE_CASES = [
+    "plain",
+    "",
+    "ends with a newline\n",
+    "windows\r\nnewlines",
+    "a {{ variable }}",
+    "a {% if true %}tag{% endif %}",
+    "a {# comment #}",
+    "braces { } and % signs",
+    "{{",
+    "ünïcode \\ 'quotes\"",
+]
+
+
+def strings_in(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for item in [*value, *value.values()] for text in strings_in(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in strings_in(item)]
+    return []
+
+
+@pytest.fixture(scope="module")
+def worker(tmp_path_factory: pytest.TempPathFactory) -> Worker:
+    return Worker(src_path=template_source(), dst_path=tmp_path_factory.mktemp("dst"), unsafe=True, defaults=True)
+
+
+@pytest.fixture(scope="module")
+def copier_yml_strings() -> list[str]:
+    return strings_in(yaml.safe_load((Path(template_source()) / "copier.yml").read_text()))
+
+
+def test_plain_text_is_what_jinja_renders(worker: Worker, copier_yml_strings: list[str]) -> None:
+    environment = worker.jinja_env
+    plain = [text for text in [*copier_yml_strings, *EDGE_CASES] if holds_no_jinja(environment, text)]
+    assert len(plain) > 100, "copier.yml should hold many plain strings"
+    for text in plain:
+        assert environment.from_string(text).render() == text, repr(text)
+
+
+def test_jinja_is_still_rendered(worker: Worker) -> None:
+    environment = worker.jinja_env
+    for text in ["a {{ variable }}", "a {% if true %}tag{% endif %}", "a {# comment #}", "x\r\ny"]:
+        assert not holds_no_jinja(environment, text), repr(text)
+
+
+def test_render_value_is_copiers(worker: Worker, copier_yml_strings: list[str]) -> None:
+    question = Question(
+        var_name="probe",
+        answers=worker.answers,
+        settings=worker.settings,
+        jinja_env=worker.jinja_env,
+        context={"variable": "v"},
+    )
+    original = Question.render_value.__wrapped__
+    for value in [*copier_yml_strings, *EDGE_CASES, ["a list", "{{ variable }}"], 3, None]:
+        try:
+            expected = original(question, value)
+        except Exception as error:  # the patched call must fail the same way
+            with pytest.raises(type(error)):
+                question.render_value(value)
+        else:
+            assert question.render_value(value) == expected, repr(value)
+
+
+def test_template_config_is_copiers_and_a_fresh_copy() -> None:
+    config_file = Path(template_source()) / "copier.yml"
+    expected = copier._template.load_template_config.__wrapped__(config_file)
+    first = copier._template.load_template_config(config_file)
+    assert first == expected
+    first.clear()
+    assert copier._template.load_template_config(config_file) == expected
