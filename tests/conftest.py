@@ -15,8 +15,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import copier_speedups
 import pytest
+import session_caches
 import uv_runner
 from helpers import REPO_ROOT, TEMPLATE_SNAPSHOT
 from interpreters import interpreter_for
@@ -57,7 +57,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.template = str(REPO_ROOT)
     if Path(config.option.template).resolve() == REPO_ROOT:
         config.option.template = str(template_snapshot(config))
-    copier_speedups.install()
+    session_caches.install()
     if not hasattr(config, "workerinput") and not config.getoption("--live-index"):
         start_replica_server(config)
     config.stash[_started] = time.monotonic()

@@ -1,20 +1,23 @@
-"""The session's copier speed-ups (tests/copier_speedups.py) give what copier itself gives.
+"""The session's caches (tests/session_caches.py) give what the libraries themselves give.
 
-Consistency, not truth: each patched call is compared with copier's own function on the
-template's real inputs (every string in copier.yml) and on the edge cases Jinja's lexer
-treats specially."""
+Consistency, not truth: each patched call is compared with the library's own function on the
+template's real inputs (every string in copier.yml, its template files) and on the edge cases
+Jinja's lexer and wheel file names treat specially."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import copier._template
+import jinja2
+import packaging.pylock
+import packaging.utils
 import pytest
 import yaml
 from copier._main import Worker
 from copier._user_data import Question
-from copier_speedups import holds_no_jinja
 from helpers import template_source
+from session_caches import holds_no_jinja
 
 EDGE_CASES = [
     "plain",
@@ -90,3 +93,34 @@ def test_template_config_is_copiers_and_a_fresh_copy() -> None:
     assert first == expected
     first.clear()
     assert copier._template.load_template_config(config_file) == expected
+
+
+def test_compiled_code_is_jinjas_under_each_files_own_name(worker: Worker) -> None:
+    environment = worker.jinja_env
+    original = jinja2.Environment.compile.__wrapped__
+    for template in sorted((Path(template_source()) / "template").rglob("*.jinja"))[:20]:
+        source = template.read_text()
+        for where in ("/one/clone", "/another/clone"):
+            filename = f"{where}/{template.name}"
+            assert environment.compile(source, template.name, filename, raw=True) == original(
+                environment, source, template.name, filename, raw=True
+            ), template
+            assert environment.compile(source, template.name, filename).co_filename == filename
+
+
+WHEELS = [
+    "torch-2.0.0+cpu-cp311-cp311-linux_x86_64.whl",
+    "numpy-2.0.0-cp313-cp313t-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl",
+    "example-1.0-1build-py3-none-any.whl",
+    "example-1.0-py2.py3-none-macosx_11_0_arm64.macosx_10_9_x86_64.whl",
+]
+
+
+def test_wheel_file_names_parse_as_packaging_parses_them() -> None:
+    for filename in WHEELS * 2:  # the second round from the cache
+        assert packaging.pylock.parse_wheel_filename(filename) == packaging.utils.parse_wheel_filename(filename)
+    for invalid in ("not-a-wheel.zip", "example-1.0.whl"):
+        with pytest.raises(packaging.utils.InvalidWheelFilename):
+            packaging.utils.parse_wheel_filename(invalid)
+        with pytest.raises(packaging.utils.InvalidWheelFilename):
+            packaging.pylock.parse_wheel_filename(invalid)

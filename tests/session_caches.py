@@ -1,10 +1,12 @@
-"""Work copier repeats in every render of a test session, done once per session instead.
+"""Work third-party code repeats in every call of a test session, done once per session.
 
 The suite renders the template about 600 times in each worker. Copier builds every render
 from scratch: it parses copier.yml again, builds a new Jinja environment and compiles every
 question, default and file again, and renders hundreds of strings that hold no Jinja at all.
-Each patch here returns what copier's own code returns for the same input (tests/
-test_copier_speedups.py compares them); it only skips the repetition. Installed by
+The lock tests then select what each platform installs from ~1,000 pylock.toml exports, and
+`packaging.pylock` parses every wheel's file name again on each selection (~100 per package).
+Each patch here returns what the library's own code returns for the same input
+(tests/test_session_caches.py compares them); it only skips the repetition. Installed by
 conftest.py in every test process; copier run in a new interpreter (`python -m copier`, the
 generated READMEs' commands) stays unpatched, so those runs still cover copier as users run it.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import hashlib
 import inspect
 from pathlib import Path
 
@@ -37,6 +40,7 @@ def install() -> None:
     cache_jinja_compilation()
     skip_rendering_plain_text()
     cache_template_config()
+    cache_wheel_filename_parsing()
 
 
 def cache_jinja_compilation() -> None:
@@ -44,9 +48,13 @@ def cache_jinja_compilation() -> None:
 
     Copier builds a new Jinja environment for every render and compiles each template string
     again (about 650 per project: questions, defaults, validators, files), half of a render's
-    CPU time. The compiled code depends only on the source and the environment's syntax,
-    extensions, filters and tests, which are the key here (Jinja's bytecode cache reuses code
-    across environments the same way); globals and answers are looked up when rendering.
+    CPU time. Jinja's Python code for a source depends only on the source and the environment's
+    syntax, extensions (by their code), filters and tests, which are the key here (Jinja's
+    bytecode cache reuses code across environments the same way); globals and answers are
+    looked up when rendering. The file name only labels the code (tracebacks,
+    `Template.filename`), so the generated Python is shared by the same file in another place
+    (`copier update` renders each template version from a new clone, extensions included) and
+    compiled again under that file's own name.
     The template's own cache (extensions/compile_cache.py) works within one environment, i.e.
     one copier run; this one also across the renders of a test session.
     """
@@ -55,16 +63,23 @@ def cache_jinja_compilation() -> None:
     original = jinja2.Environment.compile
     if getattr(original, "patched_by_tests", False):
         return
+    generated: dict[tuple, str] = {}
     compiled: dict[tuple, object] = {}
 
-    def extension_ids(environment: jinja2.Environment) -> tuple:
-        def where(cls: type) -> str:
+    @functools.cache
+    def code_of(cls: type) -> tuple:
+        """What defines how an extension class compiles: its and its bases' source files, by
+        content (the template's extensions load from each clone's own path)."""
+        files = []
+        for base in cls.__mro__:
             try:
-                return inspect.getfile(cls)
-            except TypeError:
-                return ""
+                files.append(Path(inspect.getfile(base)).read_bytes())
+            except (TypeError, OSError):
+                files.append(base.__qualname__.encode())
+        return (cls.__qualname__, hashlib.sha256(b"\0".join(files)).hexdigest())
 
-        return tuple((type(e).__qualname__, where(type(e))) for e in environment.extensions.values())
+    def extension_ids(environment: jinja2.Environment) -> tuple:
+        return tuple(code_of(type(e)) for e in environment.extensions.values())
 
     @functools.wraps(original)
     def compile(self, source, name=None, filename=None, raw=False, defer_init=False):
@@ -75,8 +90,6 @@ def cache_jinja_compilation() -> None:
             type(self),
             source,
             name,
-            filename,
-            raw,
             defer_init,
             *(getattr(self, setting) for setting in SYNTAX),
             self.optimized,
@@ -87,13 +100,17 @@ def cache_jinja_compilation() -> None:
             tuple(sorted(self.filters)),
             tuple(sorted(self.tests)),
         )
-        if key not in compiled:
-            compiled[key] = original(self, source, name, filename, raw, defer_init)
+        if key not in generated:
+            generated[key] = original(self, source, name, filename, True, defer_init)
         else:
             # As compiling would: the extensions' preprocess hooks run (copier's `yield` tag
             # resets its state there; extensions/compile_cache.py does the same).
             self.preprocess(source, name, filename)
-        return compiled[key]
+        if raw:
+            return generated[key]
+        if (key, filename) not in compiled:
+            compiled[key, filename] = self._compile(generated[key], filename or "<template>")
+        return compiled[key, filename]
 
     compile.patched_by_tests = True
     jinja2.Environment.compile = compile
@@ -166,3 +183,22 @@ def cache_template_config() -> None:
 
     load_template_config.patched_by_tests = True
     copier._template.load_template_config = load_template_config
+
+
+def cache_wheel_filename_parsing() -> None:
+    """Parse each wheel file name once: `Pylock.select` parses every wheel of every package
+    for each environment it selects for (the lock tests: ~380,000 parses of a few thousand
+    names). The result is immutable (name, version, build tag, frozenset of tags)."""
+    import packaging.pylock
+
+    original = packaging.pylock.parse_wheel_filename
+    if getattr(original, "patched_by_tests", False):
+        return
+    cached = functools.cache(original)
+
+    @functools.wraps(original)
+    def parse_wheel_filename(filename: str):
+        return cached(filename)
+
+    parse_wheel_filename.patched_by_tests = True
+    packaging.pylock.parse_wheel_filename = parse_wheel_filename
