@@ -40,6 +40,7 @@ def install() -> None:
     cache_jinja_compilation()
     skip_rendering_plain_text()
     cache_template_config()
+    ask_git_file_mode_once_per_render()
     cache_wheel_filename_parsing()
 
 
@@ -183,6 +184,39 @@ def cache_template_config() -> None:
 
     load_template_config.patched_by_tests = True
     copier._template.load_template_config = load_template_config
+
+
+def ask_git_file_mode_once_per_render() -> None:
+    """Ask git for the destination's `core.fileMode` once per render, not once per file.
+
+    After writing each file, copier runs `git config --type=bool --get core.fileMode` in the
+    destination and acts only when it says `false` (git then ignores on-disk modes): about
+    20 git processes per render, as much CPU as the render itself. The setting cannot change
+    while copier renders (a render writes no git config), so the answer is kept per render
+    (per `Worker`) and the original method runs whenever it is `false`, asking git again.
+    """
+    from copier._main import Worker
+    from copier._vcs import get_git
+    from plumbum import ProcessExecutionError
+
+    original = Worker._sync_git_index_executable_bit
+    if getattr(original, "patched_by_tests", False):
+        return
+
+    @functools.wraps(original)
+    def sync_git_index_executable_bit(self, dst_relpath, src_mode):
+        root = self.subproject.local_abspath
+        answers = self.__dict__.setdefault("_file_mode_by_root", {})
+        if root not in answers:
+            try:
+                answers[root] = get_git(context_dir=root)("config", "--type=bool", "--get", "core.fileMode").strip()
+            except ProcessExecutionError:
+                answers[root] = None  # not a git repository, or unset: copier returns
+        if answers[root] == "false":
+            original(self, dst_relpath, src_mode)
+
+    sync_git_index_executable_bit.patched_by_tests = True
+    Worker._sync_git_index_executable_bit = sync_git_index_executable_bit
 
 
 def cache_wheel_filename_parsing() -> None:

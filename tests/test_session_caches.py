@@ -18,6 +18,7 @@ from copier._main import Worker
 from copier._user_data import Question
 from helpers import template_source
 from session_caches import holds_no_jinja
+from template_versions import git
 
 EDGE_CASES = [
     "plain",
@@ -124,3 +125,25 @@ def test_wheel_file_names_parse_as_packaging_parses_them() -> None:
             packaging.utils.parse_wheel_filename(invalid)
         with pytest.raises(packaging.utils.InvalidWheelFilename):
             packaging.pylock.parse_wheel_filename(invalid)
+
+
+@pytest.mark.parametrize("file_mode", ["false", "true", None])
+def test_git_index_mode_is_synced_as_copier_syncs_it(tmp_path: Path, file_mode: str | None) -> None:
+    """Patched and original, each on its own copy of the same repository: same index modes."""
+    original = Worker._sync_git_index_executable_bit.__wrapped__
+    modes = {}
+    for name, sync in (("patched", Worker._sync_git_index_executable_bit), ("original", original)):
+        repo = tmp_path / name
+        repo.mkdir()
+        (repo / "run.sh").write_text("echo\n")
+        if file_mode is not None:
+            git(repo, "init", "-q")
+            git(repo, "config", "core.fileMode", file_mode)
+            git(repo, "add", "run.sh")
+        worker = Worker(src_path=template_source(), dst_path=repo, unsafe=True, defaults=True)
+        for _ in range(2):  # the second call from the patched method's kept answer
+            sync(worker, Path("run.sh"), 0o100755)
+        modes[name] = git(repo, "ls-files", "--stage") if file_mode is not None else ""
+    assert modes["patched"] == modes["original"]
+    if file_mode == "false":
+        assert modes["patched"].startswith("100755")
