@@ -39,7 +39,8 @@ def expect_prompt(tui: pexpect.spawn, question: str) -> None:
 
 @pytest.mark.skipif(DROPPED is None, reason="every variant of the facts is published for the newest torch")
 def test_prompt_greys_out_a_choice_with_a_short_reason(tmp_path: Path) -> None:
-    env = {**os.environ, "TERM": "xterm"}
+    # No cursor-position requests: pexpect answers none, and prompt_toolkit waits for each.
+    env = {**os.environ, "TERM": "xterm", "PROMPT_TOOLKIT_NO_CPR": "1"}
     command = ["-m", "copier", "copy", "--vcs-ref", "HEAD", "--trust", template_source(), str(tmp_path / "project")]
     tui = pexpect.spawn(sys.executable, command, env=env, dimensions=(40, WIDTH), encoding="utf-8", timeout=60)
     try:
