@@ -41,14 +41,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The real_pypi tests download gigabytes: deselected unless --real-pypi asks for them.
-    The `slow` tests (a minute or more each) go first, in their order: started last, one of
-    them kept a single worker busy for the run's last two minutes."""
+    The `slow` tests (a minute or more each) go first, then the `lock` tests (each with its
+    combination's render tests: one xdist group), each kind in its order: a long test started
+    last keeps one worker busy alone at the end of the run (the harsh synthetic release did,
+    for 80 s, when xdist sent the biggest groups first)."""
     if not config.getoption("--real-pypi"):
         deselected = [item for item in items if "real_pypi" in item.keywords]
         if deselected:
             config.hook.pytest_deselected(items=deselected)
             items[:] = [item for item in items if "real_pypi" not in item.keywords]
-    items.sort(key=lambda item: "slow" not in item.keywords)
+    items.sort(key=lambda item: ("slow" not in item.keywords, "lock" not in item.keywords))
 
 
 def pytest_configure(config: pytest.Config) -> None:
