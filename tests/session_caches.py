@@ -160,10 +160,11 @@ def skip_rendering_plain_text() -> None:
 def cache_template_config() -> None:
     """Parse each copier.yml once per process, not once per render.
 
-    Copier's YAML loader is PyYAML's pure-Python one: 15 ms per parse, twice per `copier
-    update`. Keyed by the file's bytes, so an edited copier.yml (test_update.py commits
-    template versions) is parsed again; files with `!include` are never cached, as their
-    result depends on other files.
+    Copier's YAML loader is PyYAML's pure-Python one: 15 ms per parse, several per render and
+    per template clone of a `copier update`. Keyed by the file's bytes alone (the result
+    depends on nothing else), so an edited copier.yml (test_update.py commits template
+    versions) is parsed again; files with `!include` are never cached, as their result
+    depends on other files.
     """
     import copier._template
 
@@ -177,7 +178,7 @@ def cache_template_config() -> None:
         content = Path(conf_path).read_bytes()
         if b"!include" in content:
             return original(conf_path, quiet)
-        key = (str(Path(conf_path).resolve()), content, quiet)
+        key = (content, quiet)  # the same file in each clone of a template version
         if key not in parsed:
             parsed[key] = original(conf_path, quiet)
         return copy.deepcopy(parsed[key])
