@@ -102,3 +102,18 @@ def test_render_cost_quick_prints_both_sides_and_their_ratio(tmp_path: Path) -> 
     cached, uncached = (int(x) for x in row["compiled per render cached / uncached"].split(" / "))
     # Without the cache every use compiles again; with it, about the distinct sources.
     assert int(row["distinct sources"]) <= cached < uncached, row
+
+
+def test_session_caches_quick_prints_both_sides_and_their_ratio(tmp_path: Path) -> None:
+    out = run("session_caches.py", tmp_path)
+    assert "## What the test session's caches save" in out
+    for case in ("| render default |", "| update default |"):
+        pairs_in_order = cells(out, case)
+        row = dict(pairs_in_order)
+        columns = [name for name, _ in pairs_in_order]
+        for column in ("CPU s cached / plain", "wall s cached / plain"):
+            assert re.fullmatch(PAIR, row[column]), (column, row[column])
+            cached, plain = (float(x) for x in row[column].split(" / "))
+            assert cached > 0 and plain > 0, (column, row[column])
+            printed = float(pairs_in_order[columns.index(column) + 1][1])
+            assert abs(printed - cached / plain) <= 0.01 * max(1.0, printed), (column, row[column], printed)
