@@ -54,6 +54,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):  # the workers inherit the controller's TMPDIR
+        use_memory_for_temporary_files(config)
     # pytest-copie resolves --template against the current directory: default to this repo.
     if Path(config.option.template) == Path.cwd() and Path.cwd() != REPO_ROOT:
         config.option.template = str(REPO_ROOT)
@@ -65,6 +67,35 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_started] = time.monotonic()
     config.stash[_counts] = {}
     config.stash[_seconds] = {}
+
+
+# The session writes ~3 GB in ~100,000 files (projects, locks, venvs, git clones, uv's
+# cache); on a disk-backed /tmp each file creation cost these VMs 0.3 ms of system time.
+MEMORY_TEMPORARY_ROOT = Path("/dev/shm")
+MEMORY_NEEDED = 10 * 2**30
+
+
+def use_memory_for_temporary_files(config: pytest.Config) -> None:
+    """Put the session's temporary files (pytest's base temp, uv's cache, the template
+    snapshot, the replica) in a RAM-backed directory when the machine has one with room
+    enough and nobody chose a temporary directory, and remove them at the end, as memory
+    should not keep them: a fresh clone's suite, same machine, 275 -> 240 s, system time
+    152 -> 92 s. TMPDIR (or --basetemp) keeps them on disk, pytest's way."""
+    if os.environ.get("TMPDIR") or config.option.basetemp or os.environ.get("PYTEST_DEBUG_TEMPROOT"):
+        return
+    try:
+        space = os.statvfs(MEMORY_TEMPORARY_ROOT)
+    except OSError:
+        return
+    free_memory = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    if min(space.f_bavail * space.f_frsize, free_memory) < MEMORY_NEEDED:
+        return
+    if not os.access(MEMORY_TEMPORARY_ROOT, os.W_OK):
+        return
+    directory = tempfile.mkdtemp(prefix="torch-uv-template-tests-", dir=MEMORY_TEMPORARY_ROOT)
+    os.environ["TMPDIR"] = directory
+    tempfile.tempdir = None  # gettempdir() reads TMPDIR again
+    config.add_cleanup(lambda: shutil.rmtree(directory, ignore_errors=True))
 
 
 def template_snapshot(config: pytest.Config) -> Path:

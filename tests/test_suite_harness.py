@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 
 import pytest
+from helpers import TEMPLATE_SNAPSHOT
 
 GROUP = "suite-harness"
 
@@ -19,3 +22,13 @@ def test_xdist_groups_reach_the_scheduler(request: pytest.FixtureRequest) -> Non
     assert request.node.nodeid.endswith(f"@{GROUP}"), (
         f"{request.node.nodeid}: pytest-xdist's loadgroup lost the group (pytest-xdist#1386)"
     )
+
+
+def test_temporary_files_follow_the_sessions_temporary_directory(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """conftest.use_memory_for_temporary_files sets TMPDIR before anything asks for a
+    temporary directory: pytest's base temp (projects, uv's cache) and the template snapshot
+    must be inside it, in every worker, or the session writes to the disk after all."""
+    directory = Path(tempfile.gettempdir()).resolve()
+    assert os.environ.get("TMPDIR") is None or Path(os.environ["TMPDIR"]).resolve() == directory
+    assert tmp_path_factory.getbasetemp().resolve().is_relative_to(directory)
+    assert Path(os.environ[TEMPLATE_SNAPSHOT]).resolve().is_relative_to(directory)
