@@ -41,7 +41,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The real_pypi tests download gigabytes: deselected unless --real-pypi asks for them.
-    The `slow` tests (a minute or more each) go first, then the `lock` tests (each with its
+    The `slow` tests (half a minute or more each) go first, then the `lock` tests (each with its
     combination's render tests: one xdist group), each kind in its order: a long test started
     last keeps one worker busy alone at the end of the run (the harsh synthetic release did,
     for 80 s, when xdist sent the biggest groups first)."""

@@ -451,6 +451,7 @@ def test_unreachable_is_not_absent() -> None:
 
 
 @pytest.mark.pypi_facts
+@pytest.mark.slow  # ~30 s of requests to PyPI, one after another
 def test_pypi_confirms_every_pypi_fact() -> None:
     result = run_tool("check", "--only", "pypi")
     unreachable = lines_with(result.stdout, "unreachable")
