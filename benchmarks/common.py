@@ -22,6 +22,17 @@ for _path in (REPO_ROOT / "benchmarks", REPO_ROOT / "tests", REPO_ROOT / "extens
 
 warnings.simplefilter("ignore")  # copier's DirtyLocalWarning while the template has local edits
 
+# The answer sets the render benchmarks render: one per strategy, the layouts and optional files.
+ANSWER_SETS = {
+    "default": {},
+    "extras-virtual-workspace": {
+        "accelerator_strategy": "extras",
+        "layout": "virtual-workspace",
+        "workspace_members": ["core", "train"],
+    },
+    "per-platform-docker": {"accelerator_strategy": "per-platform", "docker": True, "ci": "gitlab"},
+    "pypi-workspace": {"accelerator_strategy": "pypi", "layout": "workspace"},
+}
 DEFAULT_CACHE_DIR = "/tmp/torch-uv-bench-cache"
 DEFAULT_WORK_DIR = Path(tempfile.gettempdir()) / "torch-uv-bench"
 CLEARED_ENV = (
@@ -138,6 +149,11 @@ def ratio(ours: float, guide: float) -> float:
 
 def fmt_ratio(value: float) -> str:
     return "inf" if value == float("inf") else f"{value:.2f}"
+
+
+def paired(ours: float, other: float, digits: int = 2) -> str:
+    """Two table cells: `ours / other`, then their ratio."""
+    return f"{ours:.{digits}f} / {other:.{digits}f} | {fmt_ratio(ratio(ours, other))}"
 
 
 def machine_line(uv: list[str], cache: str) -> str:

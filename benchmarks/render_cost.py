@@ -27,22 +27,12 @@ from collections import Counter
 from pathlib import Path
 
 import jinja2
-from common import REPO_ROOT, fmt_ratio, machine_line, progress, ratio, uv_command
+from common import ANSWER_SETS, REPO_ROOT, machine_line, paired, progress, uv_command
 
 sys.path[:0] = [str(REPO_ROOT / "tests")]
 from template_versions import commit_all, snapshot_template  # noqa: E402
 
 CACHE_CALL = "        cache_compiled_sources(environment)\n"
-ANSWER_SETS = {
-    "default": {},
-    "extras-virtual-workspace": {
-        "accelerator_strategy": "extras",
-        "layout": "virtual-workspace",
-        "workspace_members": ["core", "train"],
-    },
-    "per-platform-docker": {"accelerator_strategy": "per-platform", "docker": True, "ci": "gitlab"},
-    "pypi-workspace": {"accelerator_strategy": "pypi", "layout": "workspace"},
-}
 
 
 def snapshots(work_dir: Path) -> dict[str, Path]:
@@ -118,9 +108,8 @@ def main() -> int:
             wall = {side: statistics.median(t[0] for t in times[side]) for side in trees}
             cpu = {side: statistics.median(t[1] for t in times[side]) for side in trees}
             print(
-                f"| {name} | {runs} | {wall['cached']:.2f} / {wall['uncached']:.2f} "
-                f"| {fmt_ratio(ratio(wall['cached'], wall['uncached']))} "
-                f"| {cpu['cached']:.2f} / {cpu['uncached']:.2f} | {fmt_ratio(ratio(cpu['cached'], cpu['uncached']))} "
+                f"| {name} | {runs} | {paired(wall['cached'], wall['uncached'])} "
+                f"| {paired(cpu['cached'], cpu['uncached'])} "
                 f"| {sum(compiled['cached'].values())} / {sum(compiled['uncached'].values())} "
                 f"| {len(compiled['uncached'])} |"
             )

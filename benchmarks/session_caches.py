@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    uv run python benchmarks/session_caches.py            # 3 answer sets x 5 rounds
+    uv run python benchmarks/session_caches.py            # 4 answer sets x 5 rounds
     uv run python benchmarks/session_caches.py --quick    # 1 answer set x 1 round
 
 Each round starts two processes, one with the caches installed and one without, in turn; each
@@ -28,18 +28,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import REPO_ROOT, fmt_ratio, machine_line, prepare_environment, progress, ratio, uv_command
+from common import ANSWER_SETS, REPO_ROOT, machine_line, paired, prepare_environment, progress, uv_command
 from template_versions import release, snapshot_template
 
-ANSWER_SETS = {
-    "default": {},
-    "extras-virtual-workspace": {
-        "accelerator_strategy": "extras",
-        "layout": "virtual-workspace",
-        "workspace_members": ["core", "train"],
-    },
-    "per-platform-docker": {"accelerator_strategy": "per-platform", "docker": True, "ci": "gitlab"},
-}
 SIDES = ("cached", "plain")
 COMMON = {"project_name": "Bench Project", "ci": "none"}
 
@@ -121,13 +112,9 @@ def main() -> int:
         print("| case | rounds | CPU s cached / plain | ratio | wall s cached / plain | ratio |")
         print("|---|---|---|---|---|---|")
         for case in samples["plain"]:
-            wall = {side: statistics.median(t[0] for t in samples[side][case]) for side in SIDES}
-            cpu = {side: statistics.median(t[1] for t in samples[side][case]) for side in SIDES}
-            print(
-                f"| {case} | {rounds} | {cpu['cached']:.3f} / {cpu['plain']:.3f} "
-                f"| {fmt_ratio(ratio(cpu['cached'], cpu['plain']))} "
-                f"| {wall['cached']:.3f} / {wall['plain']:.3f} | {fmt_ratio(ratio(wall['cached'], wall['plain']))} |"
-            )
+            wall, cpu = ({side: statistics.median(t[i] for t in samples[side][case]) for side in SIDES} for i in (0, 1))
+            cells = f"{paired(cpu['cached'], cpu['plain'], 3)} | {paired(wall['cached'], wall['plain'], 3)}"
+            print(f"| {case} | {rounds} | {cells} |")
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
     return 0
