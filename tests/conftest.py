@@ -73,6 +73,7 @@ def pytest_configure(config: pytest.Config) -> None:
 # cache); on a disk-backed /tmp each file creation cost these VMs 0.3 ms of system time.
 MEMORY_TEMPORARY_ROOT = Path("/dev/shm")
 MEMORY_NEEDED = 10 * 2**30
+MEMORY_PREFIX = "torch-uv-template-tests-"
 
 
 def use_memory_for_temporary_files(config: pytest.Config) -> None:
@@ -92,10 +93,26 @@ def use_memory_for_temporary_files(config: pytest.Config) -> None:
         return
     if not os.access(MEMORY_TEMPORARY_ROOT, os.W_OK):
         return
-    directory = tempfile.mkdtemp(prefix="torch-uv-template-tests-", dir=MEMORY_TEMPORARY_ROOT)
+    remove_abandoned_memory_directories()
+    directory = tempfile.mkdtemp(prefix=f"{MEMORY_PREFIX}{os.getpid()}-", dir=MEMORY_TEMPORARY_ROOT)
     os.environ["TMPDIR"] = directory
     tempfile.tempdir = None  # gettempdir() reads TMPDIR again
     config.add_cleanup(lambda: shutil.rmtree(directory, ignore_errors=True))
+
+
+def remove_abandoned_memory_directories() -> None:
+    """The directories of sessions that ended without their clean-up (killed): RAM until
+    reboot otherwise. Named after their session's process, removed once it is gone."""
+    for directory in MEMORY_TEMPORARY_ROOT.glob(f"{MEMORY_PREFIX}*-*"):
+        pid = directory.name.removeprefix(MEMORY_PREFIX).partition("-")[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(directory, ignore_errors=True)
+        except PermissionError:  # another user's running session
+            pass
 
 
 def template_snapshot(config: pytest.Config) -> Path:

@@ -131,6 +131,8 @@ def holds_no_jinja(environment, text: str) -> bool:
     ]
     if any(marker and marker in text for marker in markers):
         return False
+    if "\n" in text and environment.newline_sequence != "\n":
+        return False  # Jinja writes each newline as the environment's newline sequence
     return environment.keep_trailing_newline or not text.endswith("\n")
 
 

@@ -68,6 +68,16 @@ def test_jinja_is_still_rendered(worker: Worker) -> None:
         assert not holds_no_jinja(environment, text), repr(text)
 
 
+@pytest.mark.parametrize(
+    "settings", [{"newline_sequence": "\r\n"}, {"keep_trailing_newline": False}, {"line_statement_prefix": "%"}]
+)
+def test_plain_text_follows_the_environments_syntax(settings: dict) -> None:
+    environment = jinja2.Environment(**settings)
+    for text in [*EDGE_CASES, "two\nlines", "% not a statement here"]:
+        if holds_no_jinja(environment, text):
+            assert environment.from_string(text).render() == text, (settings, text)
+
+
 def test_render_value_is_copiers(worker: Worker, copier_yml_strings: list[str]) -> None:
     question = Question(
         var_name="probe",

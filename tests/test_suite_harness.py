@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import tempfile
 from pathlib import Path
 
+import conftest
 import pytest
 from helpers import TEMPLATE_SNAPSHOT
 
@@ -32,3 +34,18 @@ def test_temporary_files_follow_the_sessions_temporary_directory(tmp_path_factor
     assert os.environ.get("TMPDIR") is None or Path(os.environ["TMPDIR"]).resolve() == directory
     assert tmp_path_factory.getbasetemp().resolve().is_relative_to(directory)
     assert Path(os.environ[TEMPLATE_SNAPSHOT]).resolve().is_relative_to(directory)
+
+
+def test_directories_of_killed_sessions_are_removed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A session killed before its clean-up leaves its RAM directory behind: the next session
+    removes it, and leaves those of sessions still running."""
+    dead = subprocess.Popen(["true"])  # a process that is gone
+    dead.wait()
+    monkeypatch.setattr(conftest, "MEMORY_TEMPORARY_ROOT", tmp_path)
+    abandoned = tmp_path / f"{conftest.MEMORY_PREFIX}{dead.pid}-abc"
+    running = tmp_path / f"{conftest.MEMORY_PREFIX}{os.getpid()}-def"
+    for directory in (abandoned, running):
+        (directory / "pytest-of-someone").mkdir(parents=True)
+    conftest.remove_abandoned_memory_directories()
+    assert not abandoned.exists()
+    assert running.exists()
