@@ -435,7 +435,9 @@ def test_metadata_through_range_requests_reads_only_part_of_the_wheel(tmp_path: 
         metadata = index.metadata(found)
         assert metadata["Name"] == "torch"
         assert metadata.get_all("Requires-Dist")
-        assert _RangeHandler.requests, "read with range requests"
+        # A wheel smaller than a block: its end records, central directory and METADATA come
+        # from one request for the file's last block.
+        assert len(_RangeHandler.requests) == 1, _RangeHandler.requests
         assert index.wheels("no-such-project") is None
     finally:
         server.shutdown()
@@ -451,7 +453,7 @@ def test_unreachable_is_not_absent() -> None:
 
 
 @pytest.mark.pypi_facts
-@pytest.mark.slow  # ~30 s of requests to PyPI, one after another
+@pytest.mark.slow  # ~20 s of requests to PyPI, one after another
 def test_pypi_confirms_every_pypi_fact() -> None:
     result = run_tool("check", "--only", "pypi")
     unreachable = lines_with(result.stdout, "unreachable")

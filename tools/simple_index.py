@@ -147,6 +147,8 @@ class _RangeReader(io.RawIOBase):
         self._url, self._index = url, index
         self._size = index._size(url)
         self._position = 0
+        self._tail_start = max(0, self._size - BLOCK)
+        self._tail: bytes | None = None
 
     def readable(self) -> bool:
         return True
@@ -166,12 +168,23 @@ class _RangeReader(io.RawIOBase):
         end = min(self._position + len(buffer), self._size)
         if end <= self._position:
             return 0
-        data = self._index._get(self._url, f"{self._position}-{end - 1}")
-        if len(data) != end - self._position:
-            raise Unreachable(f"{self._url}: the server ignored the range request")
+        if self._position >= self._tail_start:
+            # zipfile reads the end records, then the central directory, then seeks back: the
+            # file's last block in one request serves all of them (one to three otherwise).
+            if self._tail is None:
+                self._tail = self._range(self._tail_start, self._size)
+            data = self._tail[self._position - self._tail_start : end - self._tail_start]
+        else:
+            data = self._range(self._position, end)
         buffer[: len(data)] = data
         self._position = end
         return len(data)
+
+    def _range(self, start: int, end: int) -> bytes:
+        data = self._index._get(self._url, f"{start}-{end - 1}")
+        if len(data) != end - start:
+            raise Unreachable(f"{self._url}: the server ignored the range request")
+        return data
 
 
 def _wheel(file: WheelFile) -> WheelFile | None:
