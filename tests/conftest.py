@@ -1,5 +1,6 @@
-"""Session set-up shared by the template's tests: isolation, the index replica, interpreters,
-and the closing summary (combinations rendered and locked, verifications, skips)."""
+"""Session set-up shared by the template's tests: isolation, where temporary files live, the
+order work goes out in, the index replica, interpreters, and the closing summary (combinations
+rendered and locked, verifications, skips, wall time)."""
 
 from __future__ import annotations
 
