@@ -17,6 +17,7 @@ import copy
 import functools
 import hashlib
 import inspect
+from collections.abc import Callable
 from pathlib import Path
 
 # What Jinja's lexer depends on (jinja2.lexer.get_lexer keys its cache on the same settings).
@@ -44,6 +45,18 @@ def install() -> None:
     cache_wheel_filename_parsing()
 
 
+def replace(owner: object, name: str, make: Callable[[Callable], Callable]) -> None:
+    """Put `make(original)` in place of `owner.name`, once per process (conftest.py installs
+    the caches in each process, nested sessions included); it keeps the original's name and
+    docstring, and the original as `__wrapped__` (the tests call it)."""
+    original = getattr(owner, name)
+    if getattr(original, "patched_by_tests", False):
+        return
+    replacement = functools.wraps(original)(make(original))
+    replacement.patched_by_tests = True
+    setattr(owner, name, replacement)
+
+
 def cache_jinja_compilation() -> None:
     """Reuse compiled Jinja code across the renders of this process.
 
@@ -61,9 +74,6 @@ def cache_jinja_compilation() -> None:
     """
     import jinja2
 
-    original = jinja2.Environment.compile
-    if getattr(original, "patched_by_tests", False):
-        return
     generated: dict[tuple, str] = {}
     compiled: dict[tuple, object] = {}
 
@@ -82,39 +92,40 @@ def cache_jinja_compilation() -> None:
     def extension_ids(environment: jinja2.Environment) -> tuple:
         return tuple(code_of(type(e)) for e in environment.extensions.values())
 
-    @functools.wraps(original)
-    def compile(self, source, name=None, filename=None, raw=False, defer_init=False):
-        if not isinstance(source, str):
-            return original(self, source, name, filename, raw, defer_init)
-        autoescape = self.autoescape(name) if callable(self.autoescape) else self.autoescape
-        key = (
-            type(self),
-            source,
-            name,
-            defer_init,
-            *(getattr(self, setting) for setting in SYNTAX),
-            self.optimized,
-            self.is_async,
-            self.finalize is not None,
-            autoescape,
-            extension_ids(self),
-            tuple(sorted(self.filters)),
-            tuple(sorted(self.tests)),
-        )
-        if key not in generated:
-            generated[key] = original(self, source, name, filename, True, defer_init)
-        else:
-            # As compiling would: the extensions' preprocess hooks run (copier's `yield` tag
-            # resets its state there; extensions/compile_cache.py does the same).
-            self.preprocess(source, name, filename)
-        if raw:
-            return generated[key]
-        if (key, filename) not in compiled:
-            compiled[key, filename] = self._compile(generated[key], filename or "<template>")
-        return compiled[key, filename]
+    def cached(original: Callable) -> Callable:
+        def compile(self, source, name=None, filename=None, raw=False, defer_init=False):
+            if not isinstance(source, str):
+                return original(self, source, name, filename, raw, defer_init)
+            autoescape = self.autoescape(name) if callable(self.autoescape) else self.autoescape
+            key = (
+                type(self),
+                source,
+                name,
+                defer_init,
+                *(getattr(self, setting) for setting in SYNTAX),
+                self.optimized,
+                self.is_async,
+                self.finalize is not None,
+                autoescape,
+                extension_ids(self),
+                tuple(sorted(self.filters)),
+                tuple(sorted(self.tests)),
+            )
+            if key not in generated:
+                generated[key] = original(self, source, name, filename, True, defer_init)
+            else:
+                # As compiling would: the extensions' preprocess hooks run (copier's `yield` tag
+                # resets its state there; extensions/compile_cache.py does the same).
+                self.preprocess(source, name, filename)
+            if raw:
+                return generated[key]
+            if (key, filename) not in compiled:
+                compiled[key, filename] = self._compile(generated[key], filename or "<template>")
+            return compiled[key, filename]
 
-    compile.patched_by_tests = True
-    jinja2.Environment.compile = compile
+        return compile
+
+    replace(jinja2.Environment, "compile", cached)
 
 
 def holds_no_jinja(environment, text: str) -> bool:
@@ -145,18 +156,15 @@ def skip_rendering_plain_text() -> None:
     """
     from copier._user_data import Question
 
-    original = Question.render_value
-    if getattr(original, "patched_by_tests", False):
-        return
+    def plain_text_as_it_is(original: Callable) -> Callable:
+        def render_value(self, value, extra_answers=None):
+            if isinstance(value, str) and holds_no_jinja(self.jinja_env, value):
+                return value
+            return original(self, value, extra_answers)
 
-    @functools.wraps(original)
-    def render_value(self, value, extra_answers=None):
-        if isinstance(value, str) and holds_no_jinja(self.jinja_env, value):
-            return value
-        return original(self, value, extra_answers)
+        return render_value
 
-    render_value.patched_by_tests = True
-    Question.render_value = render_value
+    replace(Question, "render_value", plain_text_as_it_is)
 
 
 def cache_template_config() -> None:
@@ -170,23 +178,21 @@ def cache_template_config() -> None:
     """
     import copier._template
 
-    original = copier._template.load_template_config
-    if getattr(original, "patched_by_tests", False):
-        return
     parsed: dict[tuple, object] = {}
 
-    @functools.wraps(original)
-    def load_template_config(conf_path: Path, quiet: bool = False):
-        content = Path(conf_path).read_bytes()
-        if b"!include" in content:
-            return original(conf_path, quiet)
-        key = (content, quiet)  # the same file in each clone of a template version
-        if key not in parsed:
-            parsed[key] = original(conf_path, quiet)
-        return copy.deepcopy(parsed[key])
+    def by_content(original: Callable) -> Callable:
+        def load_template_config(conf_path: Path, quiet: bool = False):
+            content = Path(conf_path).read_bytes()
+            if b"!include" in content:
+                return original(conf_path, quiet)
+            key = (content, quiet)  # the same file in each clone of a template version
+            if key not in parsed:
+                parsed[key] = original(conf_path, quiet)
+            return copy.deepcopy(parsed[key])
 
-    load_template_config.patched_by_tests = True
-    copier._template.load_template_config = load_template_config
+        return load_template_config
+
+    replace(copier._template, "load_template_config", by_content)
 
 
 def ask_git_file_mode_once_per_render() -> None:
@@ -202,24 +208,21 @@ def ask_git_file_mode_once_per_render() -> None:
     from copier._vcs import get_git
     from plumbum import ProcessExecutionError
 
-    original = Worker._sync_git_index_executable_bit
-    if getattr(original, "patched_by_tests", False):
-        return
+    def asking_once(original: Callable) -> Callable:
+        def sync_git_index_executable_bit(self, dst_relpath, src_mode):
+            root = self.subproject.local_abspath
+            answers = self.__dict__.setdefault("_file_mode_by_root", {})
+            if root not in answers:
+                try:
+                    answers[root] = get_git(context_dir=root)("config", "--type=bool", "--get", "core.fileMode").strip()
+                except ProcessExecutionError:
+                    answers[root] = None  # not a git repository, or unset: copier returns
+            if answers[root] == "false":
+                original(self, dst_relpath, src_mode)
 
-    @functools.wraps(original)
-    def sync_git_index_executable_bit(self, dst_relpath, src_mode):
-        root = self.subproject.local_abspath
-        answers = self.__dict__.setdefault("_file_mode_by_root", {})
-        if root not in answers:
-            try:
-                answers[root] = get_git(context_dir=root)("config", "--type=bool", "--get", "core.fileMode").strip()
-            except ProcessExecutionError:
-                answers[root] = None  # not a git repository, or unset: copier returns
-        if answers[root] == "false":
-            original(self, dst_relpath, src_mode)
+        return sync_git_index_executable_bit
 
-    sync_git_index_executable_bit.patched_by_tests = True
-    Worker._sync_git_index_executable_bit = sync_git_index_executable_bit
+    replace(Worker, "_sync_git_index_executable_bit", asking_once)
 
 
 def cache_wheel_filename_parsing() -> None:
@@ -228,14 +231,4 @@ def cache_wheel_filename_parsing() -> None:
     names). The result is immutable (name, version, build tag, frozenset of tags)."""
     import packaging.pylock
 
-    original = packaging.pylock.parse_wheel_filename
-    if getattr(original, "patched_by_tests", False):
-        return
-    cached = functools.cache(original)
-
-    @functools.wraps(original)
-    def parse_wheel_filename(filename: str):
-        return cached(filename)
-
-    parse_wheel_filename.patched_by_tests = True
-    packaging.pylock.parse_wheel_filename = parse_wheel_filename
+    replace(packaging.pylock, "parse_wheel_filename", functools.cache)
