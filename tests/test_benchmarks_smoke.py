@@ -49,6 +49,17 @@ def cells(out: str, row_start: str) -> list[tuple[str, str]]:
     return list(zip(names, values, strict=True))
 
 
+def pair_and_ratio(pairs_in_order: list[tuple[str, str]], column: str) -> tuple[float, float, float]:
+    """`column`'s two numbers `a / b` and the ratio printed in the "ratio" column after it."""
+    row = dict(pairs_in_order)
+    assert re.fullmatch(PAIR, row[column]), (column, row[column])
+    first, second = (float(x) for x in row[column].split(" / "))
+    columns = [name for name, _ in pairs_in_order]
+    after = columns.index(column) + 1
+    assert columns[after] == "ratio", columns
+    return first, second, float(pairs_in_order[after][1])
+
+
 def test_lock_size_quick_prints_every_column_side_by_side(tmp_path: Path) -> None:
     out = run("lock_size.py", tmp_path)
     assert "## Generated locks vs uv's PyTorch guide" in out
@@ -64,14 +75,9 @@ def test_lock_size_quick_prints_every_column_side_by_side(tmp_path: Path) -> Non
         "online s ours / guide": 0.1,
         "cold s ours / guide": 0.1,
     }
-    columns = [name for name, _ in pairs_in_order]
     for column, tolerance in pairs.items():
-        assert re.fullmatch(PAIR, row[column]), (column, row[column])
-        ours, guide = (float(x) for x in row[column].split(" / "))
+        ours, guide, printed = pair_and_ratio(pairs_in_order, column)
         assert ours > 0 and guide > 0, (column, row[column])
-        after = columns.index(column) + 1
-        assert columns[after] == "ratio", columns
-        printed = float(pairs_in_order[after][1])
         assert abs(printed - ours / guide) <= tolerance * max(1.0, printed), (column, row[column], printed)
     kinds = row["unusable wheels in ours: musllinux / free-threaded / PyPy / mobile / Intel-Mac cap / other"]
     assert re.fullmatch(r"\d+( / \d+){5}", kinds), kinds
@@ -94,10 +100,8 @@ def test_render_cost_quick_prints_both_sides_and_their_ratio(tmp_path: Path) -> 
     assert "## What a render costs, with and without the compile cache" in out
     pairs_in_order = cells(out, "| default |")
     row = dict(pairs_in_order)
-    columns = [name for name, _ in pairs_in_order]
     for column in ("wall s cached / uncached", "CPU s cached / uncached"):
-        cached, uncached = (float(x) for x in row[column].split(" / "))
-        printed = float(pairs_in_order[columns.index(column) + 1][1])
+        cached, uncached, printed = pair_and_ratio(pairs_in_order, column)
         assert abs(printed - cached / uncached) <= 0.1 * max(1.0, printed), (column, row[column], printed)
     cached, uncached = (int(x) for x in row["compiled per render cached / uncached"].split(" / "))
     # Without the cache every use compiles again; with it, about the distinct sources.
@@ -109,11 +113,7 @@ def test_session_caches_quick_prints_both_sides_and_their_ratio(tmp_path: Path) 
     assert "## What the test session's caches save" in out
     for case in ("| render default |", "| update default |"):
         pairs_in_order = cells(out, case)
-        row = dict(pairs_in_order)
-        columns = [name for name, _ in pairs_in_order]
         for column in ("CPU s cached / plain", "wall s cached / plain"):
-            assert re.fullmatch(PAIR, row[column]), (column, row[column])
-            cached, plain = (float(x) for x in row[column].split(" / "))
-            assert cached > 0 and plain > 0, (column, row[column])
-            printed = float(pairs_in_order[columns.index(column) + 1][1])
-            assert abs(printed - cached / plain) <= 0.01 * max(1.0, printed), (column, row[column], printed)
+            cached, plain, printed = pair_and_ratio(pairs_in_order, column)
+            assert cached > 0 and plain > 0, (column, cached, plain)
+            assert abs(printed - cached / plain) <= 0.01 * max(1.0, printed), (column, cached, plain, printed)
