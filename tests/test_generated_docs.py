@@ -470,6 +470,20 @@ def test_pypi_readme_claims_no_sources_or_markers(render) -> None:
     assert "keep the markers" not in readme
 
 
+@pytest.mark.parametrize("layout", ["workspace", "virtual-workspace"])
+def test_pypi_workspace_files_say_pypi_picks_the_build(render, layout: str) -> None:
+    """Under `pypi` no [tool.uv.sources] entry picks torch's build and no index is configured:
+    no comment may say so."""
+    project = render({"accelerator_strategy": "pypi", "layout": layout})
+    texts = {
+        p.relative_to(project).as_posix(): p.read_text() for p in project.rglob("*") if p.suffix in (".md", ".toml")
+    }
+    claims = {name for name, text in texts.items() if re.search(r"\[tool\.uv\.sources\]`? pick the build", text)}
+    assert not claims, claims
+    assert "PyPI's build" in texts["README.md"]
+    assert "indexes, sources" not in texts["README.md"], "the layout sketch lists indexes the root has not"
+
+
 def test_faq_commands_are_complete_copier_updates(render) -> None:
     project = render({"accelerator_strategy": "pypi"})
     faq = (project / "README.md").read_text().split("## FAQ", 1)[1].split("\n## ", 1)[0]
